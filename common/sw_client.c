@@ -1,0 +1,150 @@
+/* sw_client: request/response over a DEALER with resend until answered. */
+#include "sw_client.h"
+#include "sw_wire.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct sw_client_t {
+    zsock_t *sock;
+};
+
+sw_client_t *
+sw_client_new (const char *endpoint)
+{
+    sw_client_t *self = calloc (1, sizeof *self);
+    if (!self)
+        abort ();
+    self->sock = zsock_new (ZMQ_DEALER);
+    zsock_set_linger (self->sock, 200);
+    zsock_set_sndhwm (self->sock, 100000);
+    zsock_set_rcvhwm (self->sock, 100000);
+    if (zsock_connect (self->sock, "%s", endpoint) < 0) {
+        zsock_destroy (&self->sock);
+        free (self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+sw_client_destroy (sw_client_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zsock_destroy (&(*self_p)->sock);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+zsock_t *
+sw_client_sock (sw_client_t *self)
+{
+    return self->sock;
+}
+
+static const char s_b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+void
+sw_id_new (char buf[27])
+{
+    uint8_t rnd[10];
+    int fd = open ("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read (fd, rnd, sizeof rnd) != (ssize_t) sizeof rnd)
+        for (size_t i = 0; i < sizeof rnd; i++)
+            rnd[i] = (uint8_t) randof (256);
+    if (fd >= 0)
+        close (fd);
+    uint64_t ms = (uint64_t) sw_wire_wall_ms ();
+    for (int i = 9; i >= 0; i--) {
+        buf[i] = s_b32[ms & 31];
+        ms >>= 5;
+    }
+    /* 80 random bits -> 16 chars */
+    uint64_t hi = 0, lo = 0;
+    for (int i = 0; i < 5; i++)
+        hi = (hi << 8) | rnd[i];
+    for (int i = 5; i < 10; i++)
+        lo = (lo << 8) | rnd[i];
+    for (int i = 17; i >= 10; i--) {
+        buf[i] = s_b32[hi & 31];
+        hi >>= 5;
+    }
+    for (int i = 25; i >= 18; i--) {
+        buf[i] = s_b32[lo & 31];
+        lo >>= 5;
+    }
+    buf[26] = 0;
+}
+
+int
+sw_client_send (sw_client_t *self, Sitewatch__V1__Request *req)
+{
+    char id[27];
+    req->version = SW_WIRE_VERSION;
+    if (!req->request_id || !*req->request_id) {
+        sw_id_new (id);
+        req->request_id = id; /* only for packing below */
+    }
+    zframe_t *frame = sw_wire_frame (&req->base);
+    if (req->request_id == id)
+        req->request_id = NULL;
+    return zframe_send (&frame, self->sock, 0);
+}
+
+Sitewatch__V1__Response *
+sw_client_recv (sw_client_t *self, int timeout_ms)
+{
+    zsock_set_rcvtimeo (self->sock, timeout_ms);
+    zframe_t *frame = zframe_recv (self->sock);
+    if (!frame)
+        return NULL;
+    Sitewatch__V1__Response *r
+        = sitewatch__v1__response__unpack (NULL, zframe_size (frame), zframe_data (frame));
+    zframe_destroy (&frame);
+    return r;
+}
+
+Sitewatch__V1__Response *
+sw_client_call (sw_client_t *self, Sitewatch__V1__Request *req, int timeout_ms, int resend_ms)
+{
+    char id[27];
+    char *saved = req->request_id;
+    if (!req->request_id || !*req->request_id) {
+        sw_id_new (id);
+        req->request_id = id;
+    }
+    req->version = SW_WIRE_VERSION;
+    zframe_t *packed = sw_wire_frame (&req->base);
+    char want[128];
+    snprintf (want, sizeof want, "%s", req->request_id);
+    req->request_id = saved;
+
+    int64_t deadline = zclock_mono () + timeout_ms;
+    Sitewatch__V1__Response *answer = NULL;
+    while (!answer) {
+        zframe_t *copy = zframe_dup (packed);
+        if (zframe_send (&copy, self->sock, ZFRAME_DONTWAIT) != 0)
+            zframe_destroy (&copy);
+        int64_t resend_at = resend_ms > 0 ? zclock_mono () + resend_ms : deadline;
+        while (!answer) {
+            int64_t now = zclock_mono ();
+            int64_t until = resend_at < deadline ? resend_at : deadline;
+            if (now >= until)
+                break;
+            Sitewatch__V1__Response *r = sw_client_recv (self, (int) (until - now));
+            if (!r)
+                continue;
+            if (r->request_id && strcmp (r->request_id, want) == 0)
+                answer = r;
+            else
+                sitewatch__v1__response__free_unpacked (r, NULL); /* stale answer */
+        }
+        if (zclock_mono () >= deadline)
+            break;
+    }
+    zframe_destroy (&packed);
+    return answer;
+}

@@ -1,0 +1,89 @@
+/* sw_link: the reliable hop, written once (the zguide's Titanic idea at every
+ * hop, plus its idempotent-service rule).
+ *
+ * Sender (sw_link_out): in the same write transaction as the state change
+ * that produced it, a message is appended to an LMDB outbox keyed by a
+ * sequence number (append order, MDB_APPEND). After commit, pump() sends what
+ * the credit window allows, without blocking. The receiver acknowledges the
+ * highest sequence it has durably applied; acknowledged entries are deleted
+ * in the next batch. Without progress for rto ms, everything unacknowledged is
+ * sent again (go-back-N), the timeout doubling up to a ceiling.
+ *
+ * Receiver (sw_link_in): in the same write transaction that applies a
+ * message's effect, it records the highest sequence applied per sender
+ * stream; acks go out after commit. A duplicate is acknowledged again and not
+ * applied; a message past a gap is dropped (the sender resends in order).
+ *
+ * A stream is named by 16 random bytes made when the sender's outbox is
+ * created, so a sender whose data was wiped starts a new stream instead of
+ * being mistaken for a replay.
+ *
+ * Wire frames (after the ROUTER's peer id):
+ *   "HOP" | stream(16) | seq(8, big-endian) | payload
+ *   "ACK" | stream(16) | seq(8, big-endian)                          */
+#ifndef SW_LINK_H
+#define SW_LINK_H
+
+#include "sw_store.h"
+
+#include <czmq.h>
+
+#define SW_LINK_STREAM_LEN 16
+
+typedef struct sw_link_out_t sw_link_out_t;
+typedef struct sw_link_in_t sw_link_in_t;
+
+typedef struct {
+    uint32_t window;     /* messages in flight, default 4096 */
+    uint32_t rto_ms;     /* first resend timeout, default 500 */
+    uint32_t rto_max_ms; /* ceiling, default 8000 */
+} sw_link_opts_t;
+
+/* ---- sender */
+
+/* Creates a sender over the store (databases "<name>.outbox", "<name>.meta")
+ * sending on sock (a DEALER connected to the receiver; the link does not own
+ * it). opts may be NULL. Returns NULL on a storage error. */
+sw_link_out_t *sw_link_out_new (sw_store_t *store, const char *name, zsock_t *sock,
+                                const sw_link_opts_t *opts);
+void sw_link_out_destroy (sw_link_out_t **self_p);
+
+/* The sequence the next append in this transaction will get. */
+uint64_t sw_link_out_next_seq (const sw_link_out_t *self);
+/* Appends one message inside the caller's write transaction (a batch body of
+ * sw_store_write). Returns 0 or an LMDB error code. */
+int sw_link_out_append (sw_link_out_t *self, MDB_txn *txn, const void *data, size_t size);
+/* Sends committed, unsent messages within the window. Never blocks. */
+void sw_link_out_pump (sw_link_out_t *self);
+/* Handles an "ACK" message read from the socket (the link takes nothing). */
+void sw_link_out_on_ack (sw_link_out_t *self, zmsg_t *msg);
+/* Reads and handles every message waiting on the socket. */
+void sw_link_out_drain (sw_link_out_t *self);
+/* Resends after a timeout; call at least every 100 ms. */
+void sw_link_out_tick (sw_link_out_t *self);
+/* True when acknowledged entries wait to be deleted (run a batch soon). */
+bool sw_link_out_needs_gc (const sw_link_out_t *self);
+/* Committed messages not yet acknowledged. */
+uint64_t sw_link_out_backlog (const sw_link_out_t *self);
+uint64_t sw_link_out_acked (const sw_link_out_t *self);
+
+/* ---- receiver */
+
+/* Creates a receiver over the store (database "<name>.in"). NULL on error. */
+sw_link_in_t *sw_link_in_new (sw_store_t *store, const char *name);
+void sw_link_in_destroy (sw_link_in_t **self_p);
+
+typedef enum { SW_LINK_APPLY = 0, SW_LINK_DUPLICATE = 1, SW_LINK_GAP = 2, SW_LINK_BAD = 3 } sw_link_verdict_t;
+
+/* Inside a write batch: decides what to do with a "HOP" message from peer
+ * (ROUTER message: peer id, "HOP", stream, seq, payload). On SW_LINK_APPLY the
+ * caller applies *payload in the same transaction; the link has recorded the
+ * sequence. In every case an ack to the peer is scheduled for after commit. */
+sw_link_verdict_t sw_link_in_accept (sw_link_in_t *self, MDB_txn *txn, zmsg_t *msg,
+                                     zframe_t **payload, int *mdb_rc);
+/* After commit: sends the scheduled acks on the ROUTER socket. */
+void sw_link_in_send_acks (sw_link_in_t *self, zsock_t *router);
+/* After an abandoned batch: forget scheduled acks. */
+void sw_link_in_reset (sw_link_in_t *self);
+
+#endif

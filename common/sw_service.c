@@ -1,0 +1,101 @@
+/* sw_service: option table, placement and main() shared by every server. */
+#include "sw_service.h"
+#include "sw_log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const sw_option_t sw_service_options[] = {
+    { "data", "./sitewatch-data", "data directory (LMDB state)", false },
+    { "clock", "wall", "clock mode: wall (system clock) or manual (sitewatch clock)", false },
+    { "endpoint", SW_DEFAULT_ENDPOINT, "front door: devices, operators, subscribers", false },
+    { "rules-endpoint", SW_DEFAULT_RULES, "rules service endpoint (four-process form)", false },
+    { "escalation-endpoint", SW_DEFAULT_ESCALATION, "escalation service endpoint", false },
+    { "notify-endpoint", SW_DEFAULT_NOTIFY, "notify service endpoint", false },
+    { "map-size", "64M", "initial LMDB map size (grows on demand)", false },
+    { "log-level", "info", "debug | info | warn | error", false },
+    { "policy", NULL, "warning policy file (key = value; see deploy/policy.conf)", false },
+    { "max-skew", "300000", "ms a report may be observed in the future", false },
+    { "max-age", "1209600000", "ms a report may be observed in the past (14 days)", false },
+    { "leader-retry", "300000", "ms between re-sends of an unconfirmed leadership report", false },
+    { "overload-backlog", "200000", "journal backlog at which devices get retry_later", false },
+    { "notifier", "off", "sitewatchd only: run the leadership notifier inside (on|off)", false },
+    { "notifier-sink", "stdout", "notifier sink: stdout | file:PATH | http(s)://URL", false },
+    { "notifier-data", NULL, "notifier state directory (default <data>/notifier)", false },
+    { NULL, NULL, NULL, false },
+};
+
+void
+sw_service_apply_logging (const sw_config_t *cfg)
+{
+    int level = sw_log_level_parse (sw_config_get (cfg, "log-level"));
+    if (level >= 0)
+        sw_log_set_level (level);
+}
+
+void
+sw_service_args_init (sw_service_args_t *args, const sw_config_t *cfg, const char *name,
+                      bool embedded)
+{
+    memset (args, 0, sizeof *args);
+    args->cfg = cfg;
+    snprintf (args->name, sizeof args->name, "%s", name);
+    const char *data = sw_config_get (cfg, "data");
+    if (embedded)
+        snprintf (args->data_dir, sizeof args->data_dir, "%s/%s", data, name);
+    else
+        snprintf (args->data_dir, sizeof args->data_dir, "%s", data);
+    snprintf (args->endpoint, sizeof args->endpoint, "%s", sw_config_get (cfg, "endpoint"));
+    if (embedded) {
+        snprintf (args->rules, sizeof args->rules, "inproc://sw-rules");
+        snprintf (args->escalation, sizeof args->escalation, "inproc://sw-escalation");
+        snprintf (args->notify, sizeof args->notify, "inproc://sw-notify");
+    }
+    else {
+        snprintf (args->rules, sizeof args->rules, "%s", sw_config_get (cfg, "rules-endpoint"));
+        snprintf (args->escalation, sizeof args->escalation, "%s",
+                  sw_config_get (cfg, "escalation-endpoint"));
+        snprintf (args->notify, sizeof args->notify, "%s", sw_config_get (cfg, "notify-endpoint"));
+    }
+}
+
+int
+sw_service_main (int argc, char **argv, const char *name, const char *summary, zactor_fn *actor)
+{
+    sw_config_t *cfg = sw_config_new (sw_service_options);
+    char err[512];
+    int rc = sw_config_load (cfg, argc, argv, err, sizeof err);
+    if (rc == 1) {
+        char prog[64];
+        snprintf (prog, sizeof prog, "sitewatch-%s", name);
+        sw_config_usage (cfg, prog, summary);
+        sw_config_destroy (&cfg);
+        return 0;
+    }
+    if (rc != 0) {
+        fprintf (stderr, "sitewatch-%s: %s (try --help)\n", name, err);
+        sw_config_destroy (&cfg);
+        return 2;
+    }
+    sw_service_apply_logging (cfg);
+    zsys_init ();
+    sw_service_args_t args;
+    sw_service_args_init (&args, cfg, name, false);
+    zactor_t *a = zactor_new (actor, &args);
+    int status = args.status;
+    if (a && status == 0) {
+        /* Wait for a signal or for the actor to end on its own (fatal). */
+        zsock_t *pipe = zactor_sock (a);
+        while (!zsys_interrupted) {
+            zmsg_t *m = zmsg_recv (pipe); /* the actor says "$FAIL" when it dies */
+            if (m) {
+                zmsg_destroy (&m);
+                break;
+            }
+        }
+    }
+    zactor_destroy (&a);
+    status = args.status;
+    sw_config_destroy (&cfg);
+    return status == 0 ? 0 : 1;
+}

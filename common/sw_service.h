@@ -1,0 +1,45 @@
+/* sw_service: what every server shares: the option table, the placement of
+ * one service (its data directory and endpoints), and the main() of a
+ * standalone service binary. A service core is a czmq actor; sitewatchd runs
+ * all of them in one process over inproc://, each sitewatch-<name> binary
+ * runs one over tcp://. Same code, two placements. */
+#ifndef SW_SERVICE_H
+#define SW_SERVICE_H
+
+#include "sw_config.h"
+
+#include <czmq.h>
+
+#define SW_DEFAULT_ENDPOINT "tcp://127.0.0.1:7600"
+#define SW_DEFAULT_RULES "tcp://127.0.0.1:7611"
+#define SW_DEFAULT_ESCALATION "tcp://127.0.0.1:7612"
+#define SW_DEFAULT_NOTIFY "tcp://127.0.0.1:7613"
+
+/* The options every server understands (NULL-terminated table). */
+extern const sw_option_t sw_service_options[];
+
+typedef struct {
+    const sw_config_t *cfg;
+    char name[32];
+    char data_dir[4096];     /* this service's own LMDB directory */
+    char endpoint[256];      /* intake: the front door */
+    char rules[256];         /* each stage's listen endpoint */
+    char escalation[256];
+    char notify[256];
+    int status;              /* set by the actor before it ends: 0 ok, -1 failed */
+} sw_service_args_t;
+
+/* Fills args for one service from cfg. With embedded, the data directory is
+ * <data>/<name> and the internal endpoints are inproc://. */
+void sw_service_args_init (sw_service_args_t *args, const sw_config_t *cfg, const char *name,
+                           bool embedded);
+
+/* The whole main() of a standalone service: loads config (printing usage on
+ * --help), runs the actor until SIGINT/SIGTERM, returns the exit status. */
+int sw_service_main (int argc, char **argv, const char *name, const char *summary,
+                     zactor_fn *actor);
+
+/* Applies the common settings (log level) from cfg. */
+void sw_service_apply_logging (const sw_config_t *cfg);
+
+#endif

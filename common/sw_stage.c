@@ -1,0 +1,431 @@
+/* sw_stage: receive durably, apply in batches, forward durably, answer queries. */
+#include "sw_stage.h"
+#include "sw_log.h"
+#include "sw_wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SW_STAGE_BATCH_MAX 4096
+#define SW_STAGE_BARRIER_MAX_MS 15000
+#define SW_STAGE_MAX_PENDING 4096
+
+typedef struct {
+    zframe_t *peer;
+    zframe_t *client;
+    uint64_t barrier;
+    int64_t deadline;    /* mono ms: barrier give-up or long-poll end */
+    Sitewatch__V1__Request *req;
+} s_query_t;
+
+struct sw_stage_t {
+    char name[32];
+    sw_store_t *store;
+    const sw_stage_ops_t *ops;
+    void *svc;
+    zsock_t *router;
+    zsock_t *down;
+    sw_link_in_t *in;
+    sw_link_out_t *out;
+    MDB_dbi meta;
+    /* stream state, committed and transaction-local */
+    int64_t now, txn_now;
+    uint64_t watermark, txn_watermark;
+    uint64_t forwarded, txn_forwarded;   /* origin of the last message sent on */
+    zmsg_t *batch[SW_STAGE_BATCH_MAX];
+    size_t n_batch;
+    s_query_t *pending[SW_STAGE_MAX_PENDING];
+    size_t n_pending;
+    uint64_t applied_total, duplicates_total;
+};
+
+static int
+s_stage_begin (MDB_txn *txn, void *arg)
+{
+    sw_stage_t *self = arg;
+    self->txn_now = self->now;
+    self->txn_watermark = self->watermark;
+    self->txn_forwarded = self->forwarded;
+    if (self->ops->begin)
+        self->ops->begin (self->svc);
+    return 0;
+}
+
+static int
+s_stage_before_commit (MDB_txn *txn, void *arg)
+{
+    sw_stage_t *self = arg;
+    int rc = 0;
+    /* Tell downstream how far we got, even when nothing else went on. */
+    if (self->out && self->txn_forwarded < self->txn_watermark) {
+        Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
+        Sitewatch__V1__ClockState tick = SITEWATCH__V1__CLOCK_STATE__INIT;
+        tick.now = self->txn_now;
+        msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_TICK;
+        msg.tick = &tick;
+        rc = sw_stage_forward (self, txn, &msg);
+    }
+    if (rc == 0 && self->txn_watermark != self->watermark)
+        rc = sw_store_put_u64 (txn, self->meta, "watermark", self->txn_watermark);
+    if (rc == 0 && self->txn_now != self->now)
+        rc = sw_store_put_u64 (txn, self->meta, "now", (uint64_t) self->txn_now);
+    if (rc == 0 && self->txn_forwarded != self->forwarded)
+        rc = sw_store_put_u64 (txn, self->meta, "forwarded", self->txn_forwarded);
+    return rc;
+}
+
+static void
+s_stage_committed (void *arg)
+{
+    sw_stage_t *self = arg;
+    self->now = self->txn_now;
+    self->watermark = self->txn_watermark;
+    self->forwarded = self->txn_forwarded;
+    if (self->ops->committed)
+        self->ops->committed (self->svc);
+}
+
+sw_stage_t *
+sw_stage_new (const char *name, sw_store_t *store, const char *listen, const char *downstream,
+              const sw_stage_ops_t *ops, void *svc, char *err, size_t errlen)
+{
+    sw_stage_t *self = calloc (1, sizeof *self);
+    if (!self)
+        abort ();
+    snprintf (self->name, sizeof self->name, "%s", name);
+    self->store = store;
+    self->ops = ops;
+    self->svc = svc;
+    if (sw_store_dbi (store, "stage.meta", 0, &self->meta) != 0) {
+        snprintf (err, errlen, "%s: cannot open stage metadata", name);
+        goto fail;
+    }
+    MDB_txn *txn;
+    if (sw_store_read (store, &txn) == 0) {
+        uint64_t v;
+        if (sw_store_get_u64 (txn, self->meta, "now", &v) == 0)
+            self->now = (int64_t) v;
+        if (sw_store_get_u64 (txn, self->meta, "watermark", &v) == 0)
+            self->watermark = v;
+        if (sw_store_get_u64 (txn, self->meta, "forwarded", &v) == 0)
+            self->forwarded = v;
+        mdb_txn_abort (txn);
+    }
+    self->router = zsock_new (ZMQ_ROUTER);
+    zsock_set_rcvhwm (self->router, 100000);
+    zsock_set_sndhwm (self->router, 100000);
+    zsock_set_linger (self->router, 1000);
+    if (zsock_bind (self->router, "%s", listen) < 0) {
+        snprintf (err, errlen, "%s: cannot bind %s: %s", name, listen, zmq_strerror (zmq_errno ()));
+        goto fail;
+    }
+    self->in = sw_link_in_new (store, "up");
+    if (!self->in) {
+        snprintf (err, errlen, "%s: cannot open the inbound link", name);
+        goto fail;
+    }
+    sw_store_hooks_t hooks = { s_stage_begin, s_stage_before_commit, s_stage_committed, self };
+    if (downstream) {
+        self->down = zsock_new (ZMQ_DEALER);
+        zsock_set_sndhwm (self->down, 100000);
+        zsock_set_rcvhwm (self->down, 100000);
+        zsock_set_linger (self->down, 0); /* the outbox keeps everything unacked */
+        if (zsock_connect (self->down, "%s", downstream) < 0) {
+            snprintf (err, errlen, "%s: cannot connect %s", name, downstream);
+            goto fail;
+        }
+        self->out = sw_link_out_new (store, "down", self->down, NULL);
+        if (!self->out) {
+            snprintf (err, errlen, "%s: cannot open the outbound link", name);
+            goto fail;
+        }
+    }
+    /* The stage's hook runs after the links' (attached above): its
+     * before_commit may append a tick to the outbox. */
+    sw_store_attach (store, &hooks);
+    return self;
+fail:
+    sw_stage_destroy (&self);
+    return NULL;
+}
+
+static void
+s_query_destroy (s_query_t **q_p)
+{
+    s_query_t *q = *q_p;
+    if (!q)
+        return;
+    zframe_destroy (&q->peer);
+    zframe_destroy (&q->client);
+    if (q->req)
+        sitewatch__v1__request__free_unpacked (q->req, NULL);
+    free (q);
+    *q_p = NULL;
+}
+
+void
+sw_stage_destroy (sw_stage_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    sw_stage_t *self = *self_p;
+    for (size_t i = 0; i < self->n_batch; i++)
+        zmsg_destroy (&self->batch[i]);
+    for (size_t i = 0; i < self->n_pending; i++)
+        s_query_destroy (&self->pending[i]);
+    sw_store_detach (self->store, self);
+    sw_link_in_destroy (&self->in);
+    sw_link_out_destroy (&self->out);
+    zsock_destroy (&self->router);
+    zsock_destroy (&self->down);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+sw_stage_forward (sw_stage_t *self, MDB_txn *txn, Sitewatch__V1__ChainMsg *msg)
+{
+    if (!self->out)
+        return 0;
+    if (!msg->origin_seq)
+        msg->origin_seq = self->txn_watermark;
+    if (!msg->at)
+        msg->at = self->txn_now;
+    uint8_t stackbuf[4096];
+    size_t n = protobuf_c_message_get_packed_size (&msg->base);
+    uint8_t *buf = n <= sizeof stackbuf ? stackbuf : malloc (n);
+    if (!buf)
+        abort ();
+    protobuf_c_message_pack (&msg->base, buf);
+    int rc = sw_link_out_append (self->out, txn, buf, n);
+    if (buf != stackbuf)
+        free (buf);
+    if (rc == 0 && msg->origin_seq > self->txn_forwarded)
+        self->txn_forwarded = msg->origin_seq;
+    return rc;
+}
+
+static void
+s_reply (sw_stage_t *self, s_query_t *q, const uint8_t *data, size_t size)
+{
+    void *raw = zsock_resolve (self->router);
+    if (zmq_send (raw, zframe_data (q->peer), zframe_size (q->peer), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return;
+    zmq_send (raw, "R", 1, ZMQ_SNDMORE);
+    zmq_send (raw, zframe_data (q->client), zframe_size (q->client), ZMQ_SNDMORE);
+    zmq_send (raw, data, size, 0);
+}
+
+/* Answers what can be answered; keeps the rest. */
+static void
+s_serve_queries (sw_stage_t *self)
+{
+    int64_t mono = zclock_mono ();
+    size_t keep = 0;
+    for (size_t i = 0; i < self->n_pending; i++) {
+        s_query_t *q = self->pending[i];
+        bool ready = self->watermark >= q->barrier;
+        bool final = mono >= q->deadline;
+        if (!ready && !final) {
+            self->pending[keep++] = q;
+            continue;
+        }
+        if (!ready)
+            sw_warn (self->name, "barrier_timeout", "barrier=%llu watermark=%llu",
+                     (unsigned long long) q->barrier, (unsigned long long) self->watermark);
+        uint8_t *resp = NULL;
+        size_t size = 0;
+        int rc = self->ops->query (self->svc, q->req, final, &resp, &size);
+        if (rc == SW_STAGE_HOLD && !final) {
+            self->pending[keep++] = q;
+            continue;
+        }
+        if (resp) {
+            s_reply (self, q, resp, size);
+            free (resp);
+        }
+        s_query_destroy (&q);
+    }
+    self->n_pending = keep;
+}
+
+static void
+s_take_query (sw_stage_t *self, zmsg_t *msg)
+{
+    zframe_t *peer = zmsg_pop (msg);
+    zframe_t *cmd = zmsg_pop (msg);
+    zframe_t *client = zmsg_pop (msg);
+    zframe_t *barrier = zmsg_pop (msg);
+    zframe_t *body = zmsg_pop (msg);
+    s_query_t *q = NULL;
+    if (!body || zmsg_size (msg) || zframe_size (barrier) != 8
+        || self->n_pending == SW_STAGE_MAX_PENDING)
+        goto done;
+    Sitewatch__V1__Request *req
+        = sitewatch__v1__request__unpack (NULL, zframe_size (body), zframe_data (body));
+    if (!req)
+        goto done;
+    q = calloc (1, sizeof *q);
+    if (!q)
+        abort ();
+    q->peer = peer;
+    q->client = client;
+    peer = client = NULL;
+    q->barrier = sw_be_u64 (zframe_data (barrier));
+    q->req = req;
+    int64_t hold = SW_STAGE_BARRIER_MAX_MS;
+    if (req->body_case == SITEWATCH__V1__REQUEST__BODY_FETCH && req->fetch
+        && req->fetch->wait_ms < hold)
+        hold = req->fetch->wait_ms;
+    q->deadline = zclock_mono () + hold;
+    self->pending[self->n_pending++] = q;
+done:
+    zframe_destroy (&peer);
+    zframe_destroy (&cmd);
+    zframe_destroy (&client);
+    zframe_destroy (&barrier);
+    zframe_destroy (&body);
+}
+
+static int
+s_apply_batch (MDB_txn *txn, void *arg)
+{
+    sw_stage_t *self = arg;
+    for (size_t i = 0; i < self->n_batch; i++) {
+        zframe_t *payload;
+        int rc = 0;
+        sw_link_verdict_t v = sw_link_in_accept (self->in, txn, self->batch[i], &payload, &rc);
+        if (rc != 0)
+            return rc;
+        if (v != SW_LINK_APPLY)
+            continue;
+        Sitewatch__V1__ChainMsg *msg = sitewatch__v1__chain_msg__unpack (
+            NULL, zframe_size (payload), zframe_data (payload));
+        if (!msg) {
+            sw_error (self->name, "bad_chain_message", "size=%zu", zframe_size (payload));
+            continue;
+        }
+        if (msg->at > self->txn_now)
+            self->txn_now = msg->at;
+        if (msg->origin_seq > self->txn_watermark)
+            self->txn_watermark = msg->origin_seq;
+        rc = self->ops->apply (self->svc, txn, msg);
+        sitewatch__v1__chain_msg__free_unpacked (msg, NULL);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int
+s_noop_batch (MDB_txn *txn, void *arg)
+{
+    return 0;
+}
+
+int
+sw_stage_write (sw_stage_t *self, sw_store_batch_fn *fn, void *arg)
+{
+    if (sw_store_write (self->store, fn, arg) != 0)
+        return -1;
+    if (self->out)
+        sw_link_out_pump (self->out);
+    return 0;
+}
+
+int
+sw_stage_run (sw_stage_t *self, zsock_t *pipe)
+{
+    zpoller_t *poller = zpoller_new (self->router, NULL);
+    if (pipe)
+        zpoller_add (poller, pipe);
+    if (self->down)
+        zpoller_add (poller, self->down);
+    int64_t next_timer = zclock_mono () + 100;
+    int result = 0;
+    sw_info (self->name, "started", "watermark=%llu", (unsigned long long) self->watermark);
+    while (!zsys_interrupted) {
+        int64_t wait = next_timer - zclock_mono ();
+        void *which = zpoller_wait (poller, wait < 0 ? 0 : (int) wait);
+        if (pipe && which == pipe) {
+            zmsg_t *cmd = zmsg_recv (pipe);
+            char *verb = cmd ? zmsg_popstr (cmd) : NULL;
+            bool term = !verb || streq (verb, "$TERM");
+            free (verb);
+            zmsg_destroy (&cmd);
+            if (term)
+                break;
+        }
+        if (zpoller_terminated (poller))
+            break;
+        /* Drain every ready message into one batch. */
+        while (self->n_batch < SW_STAGE_BATCH_MAX && (zsock_events (self->router) & ZMQ_POLLIN)) {
+            zmsg_t *msg = zmsg_recv (self->router);
+            if (!msg)
+                break;
+            zmsg_first (msg);
+            zframe_t *cmd = zmsg_next (msg);
+            if (cmd && zframe_streq (cmd, "HOP"))
+                self->batch[self->n_batch++] = msg;
+            else if (cmd && zframe_streq (cmd, "Q"))
+                s_take_query (self, msg), zmsg_destroy (&msg);
+            else {
+                sw_warn (self->name, "bad_frame", "frames=%zu", zmsg_size (msg));
+                zmsg_destroy (&msg);
+            }
+        }
+        bool gc = self->out && sw_link_out_needs_gc (self->out);
+        if (self->n_batch || (gc && zclock_mono () >= next_timer)) {
+            int rc = sw_store_write (self->store, self->n_batch ? s_apply_batch : s_noop_batch, self);
+            if (rc != 0) {
+                sw_error (self->name, "fatal_storage_error", "action=exit");
+                result = -1;
+                break;
+            }
+            sw_link_in_send_acks (self->in, self->router);
+            for (size_t i = 0; i < self->n_batch; i++)
+                zmsg_destroy (&self->batch[i]);
+            self->n_batch = 0;
+            if (self->out)
+                sw_link_out_pump (self->out);
+        }
+        if (self->out)
+            sw_link_out_drain (self->out);
+        if (zclock_mono () >= next_timer) {
+            if (self->out)
+                sw_link_out_tick (self->out);
+            if (self->ops->timer)
+                self->ops->timer (self->svc);
+            next_timer = zclock_mono () + 100;
+        }
+        if (self->n_pending)
+            s_serve_queries (self);
+    }
+    zpoller_destroy (&poller);
+    sw_info (self->name, "stopped", "watermark=%llu", (unsigned long long) self->watermark);
+    return result;
+}
+
+int64_t
+sw_stage_now (const sw_stage_t *self)
+{
+    return self->txn_now;
+}
+
+uint64_t
+sw_stage_watermark (const sw_stage_t *self)
+{
+    return self->watermark;
+}
+
+sw_store_t *
+sw_stage_store (sw_stage_t *self)
+{
+    return self->store;
+}
+
+const char *
+sw_stage_name (const sw_stage_t *self)
+{
+    return self->name;
+}

@@ -1,0 +1,312 @@
+/* sw_store: LMDB environment, batching with map growth and replay, locking. */
+#include "sw_store.h"
+#include "sw_log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SW_STORE_MAX_HOOKS 8
+#define SW_STORE_MAX_REPLAYS 24
+
+struct sw_store_t {
+    MDB_env *env;
+    int lock_fd;
+    size_t map_size;
+    unsigned growths;
+    sw_store_hooks_t hooks[SW_STORE_MAX_HOOKS];
+    size_t n_hooks;
+    bool failed;          /* a fatal error happened: refuse further writes */
+};
+
+static int
+s_mkdirs (const char *dir)
+{
+    char path[4096];
+    if (snprintf (path, sizeof path, "%s", dir) >= (int) sizeof path)
+        return -1;
+    for (char *p = path + 1; *p; p++) {
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir (path, 0750) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    }
+    if (mkdir (path, 0750) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+sw_store_t *
+sw_store_open (const char *dir, size_t map_size, char *err, size_t errlen)
+{
+    if (s_mkdirs (dir) != 0) {
+        snprintf (err, errlen, "cannot create data directory %s: %s", dir, strerror (errno));
+        return NULL;
+    }
+    char lock_path[4096];
+    snprintf (lock_path, sizeof lock_path, "%s/sitewatch.lock", dir);
+    int fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        snprintf (err, errlen, "cannot open %s: %s", lock_path, strerror (errno));
+        return NULL;
+    }
+    if (flock (fd, LOCK_EX | LOCK_NB) != 0) {
+        char other[32] = "";
+        ssize_t n = pread (fd, other, sizeof other - 1, 0);
+        other[n > 0 ? n : 0] = 0;
+        other[strcspn (other, "\n")] = 0;
+        snprintf (err, errlen,
+                  "data directory %s is in use by another sitewatch process (pid %s); "
+                  "two servers must never share one data directory",
+                  dir, *other ? other : "?");
+        close (fd);
+        return NULL;
+    }
+    char pid[32];
+    int pl = snprintf (pid, sizeof pid, "%ld\n", (long) getpid ());
+    if (ftruncate (fd, 0) != 0 || pwrite (fd, pid, (size_t) pl, 0) != pl) {
+        /* the pid is only a courtesy for the message above */
+    }
+
+    sw_store_t *self = calloc (1, sizeof *self);
+    if (!self)
+        abort ();
+    self->lock_fd = fd;
+    self->map_size = map_size ? map_size : (size_t) 64 << 20;
+    int rc = mdb_env_create (&self->env);
+    if (rc == 0)
+        rc = mdb_env_set_maxdbs (self->env, 32);
+    if (rc == 0)
+        rc = mdb_env_set_maxreaders (self->env, 126);
+    if (rc == 0) {
+        /* An existing environment may already be larger: keep the larger. */
+        rc = mdb_env_set_mapsize (self->env, self->map_size);
+    }
+    if (rc == 0)
+        rc = mdb_env_open (self->env, dir, MDB_NOTLS, 0640);
+    if (rc != 0) {
+        snprintf (err, errlen, "cannot open LMDB environment in %s: %s (%s)", dir,
+                  mdb_strerror (rc),
+                  rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH || rc == MDB_CORRUPTED
+                      ? "the data file is damaged or not an LMDB file: restore from a backup"
+                      : "check permissions and free space");
+        if (self->env)
+            mdb_env_close (self->env);
+        close (fd);
+        free (self);
+        return NULL;
+    }
+    MDB_envinfo info;
+    if (mdb_env_info (self->env, &info) == 0 && info.me_mapsize > self->map_size)
+        self->map_size = info.me_mapsize;
+    int dead = 0;
+    mdb_reader_check (self->env, &dead);
+    if (dead)
+        sw_warn ("store", "stale_readers_cleared", "dir=%s count=%d", dir, dead);
+    return self;
+}
+
+void
+sw_store_close (sw_store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    sw_store_t *self = *self_p;
+    mdb_env_close (self->env);
+    close (self->lock_fd);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+sw_store_dbi (sw_store_t *self, const char *name, unsigned flags, MDB_dbi *dbi)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc == 0)
+        rc = mdb_dbi_open (txn, name, flags | MDB_CREATE, dbi);
+    if (rc == 0)
+        rc = mdb_txn_commit (txn);
+    else
+        mdb_txn_abort (txn);
+    if (rc != 0) {
+        sw_error ("store", "dbi_open_failed", "name=%s error=\"%s\"", name, mdb_strerror (rc));
+        return -1;
+    }
+    return 0;
+}
+
+void
+sw_store_attach (sw_store_t *self, const sw_store_hooks_t *hooks)
+{
+    if (self->n_hooks >= SW_STORE_MAX_HOOKS)
+        abort ();
+    self->hooks[self->n_hooks++] = *hooks;
+}
+
+void
+sw_store_detach (sw_store_t *self, void *arg)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < self->n_hooks; i++)
+        if (self->hooks[i].arg != arg)
+            self->hooks[keep++] = self->hooks[i];
+    self->n_hooks = keep;
+}
+
+static int
+s_grow (sw_store_t *self)
+{
+    size_t next = self->map_size * 2;
+    int rc = mdb_env_set_mapsize (self->env, next);
+    if (rc != 0) {
+        sw_error ("store", "map_grow_failed", "size=%zu error=\"%s\"", next, mdb_strerror (rc));
+        return -1;
+    }
+    MDB_envinfo info;
+    self->map_size = next;
+    if (mdb_env_info (self->env, &info) == 0)
+        self->map_size = info.me_mapsize;
+    self->growths++;
+    sw_info ("store", "map_grown", "size=%zu", self->map_size);
+    return 0;
+}
+
+int
+sw_store_write (sw_store_t *self, sw_store_batch_fn *fn, void *arg)
+{
+    if (self->failed)
+        return -1;
+    for (int attempt = 0; attempt < SW_STORE_MAX_REPLAYS; attempt++) {
+        MDB_txn *txn;
+        int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+        if (rc == MDB_MAP_RESIZED) {
+            /* another process grew the map: adopt the new size and retry */
+            mdb_env_set_mapsize (self->env, 0);
+            continue;
+        }
+        if (rc != 0) {
+            sw_error ("store", "txn_begin_failed", "error=\"%s\"", mdb_strerror (rc));
+            self->failed = true;
+            return -1;
+        }
+        for (size_t i = 0; rc == 0 && i < self->n_hooks; i++)
+            if (self->hooks[i].begin)
+                rc = self->hooks[i].begin (txn, self->hooks[i].arg);
+        if (rc == 0)
+            rc = fn (txn, arg);
+        for (size_t i = 0; rc == 0 && i < self->n_hooks; i++)
+            if (self->hooks[i].before_commit)
+                rc = self->hooks[i].before_commit (txn, self->hooks[i].arg);
+        if (rc == 0) {
+            /* A failed commit has already freed the transaction. */
+            rc = mdb_txn_commit (txn);
+            if (rc == 0) {
+                for (size_t i = 0; i < self->n_hooks; i++)
+                    if (self->hooks[i].committed)
+                        self->hooks[i].committed (self->hooks[i].arg);
+                return 0;
+            }
+        }
+        else
+            mdb_txn_abort (txn);
+        if (rc == MDB_MAP_FULL) {
+            if (s_grow (self) != 0)
+                break;
+            continue;
+        }
+        sw_error ("store", "batch_failed", "error=\"%s\"",
+                  rc == -1 ? "batch body failed" : mdb_strerror (rc));
+        break;
+    }
+    self->failed = true;
+    return -1;
+}
+
+int
+sw_store_read (sw_store_t *self, MDB_txn **txn)
+{
+    int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, txn);
+    if (rc == MDB_MAP_RESIZED) {
+        mdb_env_set_mapsize (self->env, 0);
+        rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, txn);
+    }
+    if (rc != 0) {
+        sw_error ("store", "read_txn_failed", "error=\"%s\"", mdb_strerror (rc));
+        return -1;
+    }
+    return 0;
+}
+
+MDB_env *
+sw_store_env (sw_store_t *self)
+{
+    return self->env;
+}
+
+size_t
+sw_store_map_size (const sw_store_t *self)
+{
+    return self->map_size;
+}
+
+unsigned
+sw_store_growths (const sw_store_t *self)
+{
+    return self->growths;
+}
+
+int
+sw_store_reader_check (sw_store_t *self)
+{
+    int dead = 0;
+    mdb_reader_check (self->env, &dead);
+    return dead;
+}
+
+void
+sw_u64_be (uint64_t v, uint8_t out[8])
+{
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (uint8_t) (v & 0xff);
+        v >>= 8;
+    }
+}
+
+uint64_t
+sw_be_u64 (const uint8_t in[8])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | in[i];
+    return v;
+}
+
+int
+sw_store_get_u64 (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t *out)
+{
+    MDB_val k = { strlen (key), (void *) key }, v;
+    int rc = mdb_get (txn, dbi, &k, &v);
+    if (rc != 0)
+        return rc;
+    if (v.mv_size != 8)
+        return MDB_CORRUPTED;
+    *out = sw_be_u64 (v.mv_data);
+    return 0;
+}
+
+int
+sw_store_put_u64 (MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t value)
+{
+    uint8_t buf[8];
+    sw_u64_be (value, buf);
+    MDB_val k = { strlen (key), (void *) key }, v = { 8, buf };
+    return mdb_put (txn, dbi, &k, &v, 0);
+}

@@ -1,0 +1,27 @@
+/* sw_wire: packing helpers and limits shared by every socket user. */
+#ifndef SW_WIRE_H
+#define SW_WIRE_H
+
+#include "sitewatch.pb-c.h"
+
+#include <czmq.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SW_WIRE_VERSION 1
+/* A device frame (a report or check-in) larger than this is refused too_large. */
+#define SW_WIRE_MAX_REPORT (64 * 1024)
+/* Hard cap on any frame at the front door (ZMQ_MAXMSGSIZE): registry imports. */
+#define SW_WIRE_MAX_FRAME (16 * 1024 * 1024)
+
+/* Packs msg into a new malloc'd buffer; *len receives its size. Never NULL. */
+uint8_t *sw_wire_pack (const ProtobufCMessage *msg, size_t *len);
+/* Packs msg into a new frame. Never NULL. */
+zframe_t *sw_wire_frame (const ProtobufCMessage *msg);
+/* Sends a packed Response to a ROUTER peer: [peer, (extra...), response]. */
+
+/* The current instant in UTC ms (the wall clock; only intake and tools use it:
+ * services take time from the stream). */
+int64_t sw_wire_wall_ms (void);
+
+#endif

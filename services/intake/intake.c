@@ -1,0 +1,729 @@
+/* intake: validate, deduplicate, journal durably, then acknowledge. */
+#include "intake.h"
+#include "intake_validate.h"
+#include "sw_link.h"
+#include "sw_log.h"
+#include "sw_registry.h"
+#include "sw_store.h"
+#include "sw_wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define INTAKE_BATCH_MAX 2048
+
+typedef enum { ITEM_REPLY, ITEM_TXN, ITEM_CLOCK_SHOW, ITEM_PROXY } s_kind_t;
+
+typedef struct {
+    zframe_t *peer;
+    Sitewatch__V1__Request *req;
+    size_t size;
+    s_kind_t kind;
+    Sitewatch__V1__Registry *registry;
+    sw_strlist_t warnings;
+    uint8_t *resp;
+    size_t resp_size;
+} s_item_t;
+
+typedef struct {
+    sw_service_args_t *args;
+    const char *name;
+    sw_store_t *store;
+    zsock_t *front, *hop, *q_rules, *q_escalation, *q_notify;
+    sw_link_out_t *out;
+    MDB_dbi dedup, projects, meta;
+    bool manual;
+    int64_t now, txn_now;          /* intake's clock as journaled */
+    int64_t max_skew, max_age;
+    uint64_t overload;
+    char tz[64], txn_tz[64];
+    s_item_t items[INTAKE_BATCH_MAX];
+    size_t n_items;
+    bool tick_due;
+    uint64_t accepted, duplicates, rejected;
+} intake_t;
+
+/* ------------------------------------------------------------- responses */
+
+static void
+s_set_resp (s_item_t *item, Sitewatch__V1__Response *resp)
+{
+    free (item->resp);
+    resp->version = SW_WIRE_VERSION;
+    resp->request_id = item->req && item->req->request_id ? item->req->request_id : "";
+    item->resp = sw_wire_pack (&resp->base, &item->resp_size);
+}
+
+static void
+s_set_ack (s_item_t *item, const char *report_id, Sitewatch__V1__Ack__Status status,
+           const char *code, const char *message)
+{
+    Sitewatch__V1__Response resp = SITEWATCH__V1__RESPONSE__INIT;
+    Sitewatch__V1__Ack ack = SITEWATCH__V1__ACK__INIT;
+    ack.report_id = (char *) (report_id ? report_id : "");
+    ack.status = status;
+    ack.code = (char *) (code ? code : "");
+    ack.message = (char *) (message ? message : "");
+    if (status == SITEWATCH__V1__ACK__STATUS__STATUS_RETRY_LATER)
+        ack.retry_after_ms = 500;
+    resp.body_case = SITEWATCH__V1__RESPONSE__BODY_ACK;
+    resp.ack = &ack;
+    s_set_resp (item, &resp);
+}
+
+static void
+s_set_clock (intake_t *self, s_item_t *item, int64_t now, const char *tz)
+{
+    Sitewatch__V1__Response resp = SITEWATCH__V1__RESPONSE__INIT;
+    Sitewatch__V1__ClockState cs = SITEWATCH__V1__CLOCK_STATE__INIT;
+    cs.mode = self->manual ? "manual" : "wall";
+    cs.now = now;
+    cs.timezone = (char *) tz;
+    resp.body_case = SITEWATCH__V1__RESPONSE__BODY_CLOCK;
+    resp.clock = &cs;
+    s_set_resp (item, &resp);
+}
+
+static int64_t
+s_clock (const intake_t *self)
+{
+    if (self->manual)
+        return self->txn_now;
+    int64_t wall = sw_wire_wall_ms ();
+    return wall > self->txn_now ? wall : self->txn_now;
+}
+
+/* --------------------------------------------------------------- journal */
+
+static int
+s_journal (intake_t *self, MDB_txn *txn, Sitewatch__V1__ChainMsg *msg)
+{
+    msg->origin_seq = sw_link_out_next_seq (self->out);
+    msg->at = self->txn_now;
+    size_t n;
+    uint8_t *buf = sw_wire_pack (&msg->base, &n);
+    int rc = sw_link_out_append (self->out, txn, buf, n);
+    free (buf);
+    return rc;
+}
+
+static int
+s_journal_tick (intake_t *self, MDB_txn *txn)
+{
+    Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
+    Sitewatch__V1__ClockState tick = SITEWATCH__V1__CLOCK_STATE__INIT;
+    tick.mode = self->manual ? "manual" : "wall";
+    tick.now = self->txn_now;
+    tick.timezone = self->txn_tz;
+    msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_TICK;
+    msg.tick = &tick;
+    return s_journal (self, txn, &msg);
+}
+
+static int
+s_project_known (intake_t *self, MDB_txn *txn, const char *id, char *commissioner, size_t cap)
+{
+    MDB_val k = { strlen (id), (void *) id }, v;
+    int rc = mdb_get (txn, self->projects, &k, &v);
+    if (rc == 0 && commissioner) {
+        size_t n = v.mv_size < cap - 1 ? v.mv_size : cap - 1;
+        memcpy (commissioner, v.mv_data, n);
+        commissioner[n] = 0;
+    }
+    return rc;
+}
+
+/* ----------------------------------------------------------- the batch */
+
+static int
+s_do_report (intake_t *self, MDB_txn *txn, s_item_t *item)
+{
+    Sitewatch__V1__Report *r = item->req->report;
+    char commissioner[256] = "";
+    int known = r && intake_valid_id (r->project_id)
+                    ? s_project_known (self, txn, r->project_id, commissioner, sizeof commissioner)
+                    : MDB_NOTFOUND;
+    if (known != 0 && known != MDB_NOTFOUND)
+        return known;
+    intake_context_t ctx = { s_clock (self), self->max_skew, self->max_age, item->size,
+                             known == 0, true };
+    intake_verdict_t v;
+    if (intake_validate_report (r, &ctx, &v) != 0) {
+        self->rejected++;
+        s_set_ack (item, r ? r->report_id : "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, v.code,
+                   v.message);
+        return 0;
+    }
+    MDB_val k = { strlen (r->report_id), r->report_id }, val;
+    int rc = mdb_get (txn, self->dedup, &k, &val);
+    if (rc == 0) {
+        self->duplicates++;
+        s_set_ack (item, r->report_id, SITEWATCH__V1__ACK__STATUS__STATUS_DUPLICATE, "duplicate",
+                   "this report_id was accepted before; it has no second effect");
+        return 0;
+    }
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    if (sw_link_out_backlog (self->out) > self->overload) {
+        s_set_ack (item, r->report_id, SITEWATCH__V1__ACK__STATUS__STATUS_RETRY_LATER, "overloaded",
+                   "intake is behind its downstream; retry after the hint");
+        return 0;
+    }
+    if (!r->reporter_id || !*r->reporter_id) {
+        if (r->reporter_id && r->reporter_id != protobuf_c_empty_string)
+            free (r->reporter_id);
+        r->reporter_id = strdup (commissioner);
+        if (!r->reporter_id)
+            abort ();
+    }
+    r->received_at = ctx.now;
+    if (self->txn_now < ctx.now)
+        self->txn_now = ctx.now;
+    uint8_t seqb[8];
+    sw_u64_be (sw_link_out_next_seq (self->out), seqb);
+    val.mv_size = 8;
+    val.mv_data = seqb;
+    rc = mdb_put (txn, self->dedup, &k, &val, 0);
+    if (rc != 0)
+        return rc;
+    Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
+    msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_REPORT;
+    msg.report = r;
+    rc = s_journal (self, txn, &msg);
+    if (rc != 0)
+        return rc;
+    self->accepted++;
+    s_set_ack (item, r->report_id, SITEWATCH__V1__ACK__STATUS__STATUS_ACCEPTED, "", "");
+    return 0;
+}
+
+static int
+s_do_checkin (intake_t *self, MDB_txn *txn, s_item_t *item)
+{
+    Sitewatch__V1__Checkin *c = item->req->checkin;
+    int known = c && intake_valid_id (c->project_id)
+                    ? s_project_known (self, txn, c->project_id, NULL, 0)
+                    : MDB_NOTFOUND;
+    if (known != 0 && known != MDB_NOTFOUND)
+        return known;
+    intake_context_t ctx = { s_clock (self), self->max_skew, self->max_age, item->size,
+                             known == 0, true };
+    intake_verdict_t v;
+    if (intake_validate_checkin (c, &ctx, &v) != 0) {
+        s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, v.code, v.message);
+        return 0;
+    }
+    if (self->txn_now < ctx.now)
+        self->txn_now = ctx.now;
+    Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
+    msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_CHECKIN;
+    msg.checkin = c;
+    int rc = s_journal (self, txn, &msg);
+    if (rc == 0)
+        s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_ACCEPTED, "", "");
+    return rc;
+}
+
+static int
+s_do_clock (intake_t *self, MDB_txn *txn, s_item_t *item)
+{
+    Sitewatch__V1__ClockCommand *c = item->req->clock;
+    if (!self->manual) {
+        s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "clock_wall",
+                   "the clock is the system clock (--clock wall); start the servers with "
+                   "--clock manual to move time by hand");
+        return 0;
+    }
+    int64_t next = c->op == SITEWATCH__V1__CLOCK_COMMAND__OP__OP_SET ? c->value_ms
+                                                                       : self->txn_now + c->value_ms;
+    if (c->op == SITEWATCH__V1__CLOCK_COMMAND__OP__OP_ADVANCE && c->value_ms < 0) {
+        s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "clock_backwards",
+                   "time only moves forward");
+        return 0;
+    }
+    if (next < self->txn_now) {
+        s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "clock_backwards",
+                   "time only moves forward: the new instant is before the current one");
+        return 0;
+    }
+    self->txn_now = next;
+    int rc = sw_store_put_u64 (txn, self->meta, "now", (uint64_t) next);
+    if (rc == 0)
+        rc = s_journal_tick (self, txn);
+    if (rc == 0)
+        s_set_clock (self, item, next, self->txn_tz);
+    return rc;
+}
+
+static int
+s_do_registry (intake_t *self, MDB_txn *txn, s_item_t *item)
+{
+    Sitewatch__V1__Registry *reg = item->registry;
+    for (size_t i = 0; i < reg->n_projects; i++) {
+        const Sitewatch__V1__ProjectDef *p = reg->projects[i];
+        MDB_val k = { strlen (p->id), p->id }, v = { strlen (p->commissioner), p->commissioner };
+        int rc = mdb_put (txn, self->projects, &k, &v, 0);
+        if (rc != 0)
+            return rc;
+    }
+    snprintf (self->txn_tz, sizeof self->txn_tz, "%s", reg->timezone);
+    MDB_val k = { 2, "tz" }, v = { strlen (self->txn_tz), self->txn_tz };
+    int rc = mdb_put (txn, self->meta, &k, &v, 0);
+    if (rc != 0)
+        return rc;
+    self->txn_now = s_clock (self);
+    Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
+    msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_REGISTRY;
+    msg.registry = reg;
+    rc = s_journal (self, txn, &msg);
+    if (rc != 0)
+        return rc;
+    Sitewatch__V1__Response resp = SITEWATCH__V1__RESPONSE__INIT;
+    Sitewatch__V1__ImportResult ir = SITEWATCH__V1__IMPORT_RESULT__INIT;
+    ir.applied = true;
+    ir.projects = (int32_t) reg->n_projects;
+    ir.commissioners = (int32_t) reg->n_commissioners;
+    ir.leaders = (int32_t) reg->n_leaders;
+    ir.warnings = item->warnings.items;
+    ir.n_warnings = item->warnings.count;
+    resp.body_case = SITEWATCH__V1__RESPONSE__BODY_IMPORT_RESULT;
+    resp.import_result = &ir;
+    s_set_resp (item, &resp);
+    return 0;
+}
+
+/* Confirmations and reason decisions travel the chain to their owner. */
+static int
+s_do_forward (intake_t *self, MDB_txn *txn, s_item_t *item)
+{
+    Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
+    const char *id = "";
+    if (item->req->body_case == SITEWATCH__V1__REQUEST__BODY_CONFIRM) {
+        if (!item->req->confirm || !intake_valid_id (item->req->confirm->report_id)) {
+            s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "malformed",
+                       "a confirmation needs a leadership report id");
+            return 0;
+        }
+        msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_CONFIRM;
+        msg.confirm = item->req->confirm;
+        id = item->req->confirm->report_id;
+    }
+    else {
+        Sitewatch__V1__ReasonCommand *rc_ = item->req->reason;
+        if (!rc_ || !intake_valid_id (rc_->project_id)
+            || rc_->op < SITEWATCH__V1__REASON_COMMAND__OP__OP_APPROVE
+            || rc_->op > SITEWATCH__V1__REASON_COMMAND__OP__OP_RECORD
+            || (rc_->text && !intake_valid_utf8 (rc_->text, strlen (rc_->text)))
+            || (rc_->note && !intake_valid_utf8 (rc_->note, strlen (rc_->note)))) {
+            s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "malformed",
+                       "a reason decision needs a project id and approve, reject or record");
+            return 0;
+        }
+        int known = s_project_known (self, txn, rc_->project_id, NULL, 0);
+        if (known == MDB_NOTFOUND) {
+            s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "unknown_project",
+                       "no such project in the registry");
+            return 0;
+        }
+        if (known != 0)
+            return known;
+        msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_REASON;
+        msg.reason = rc_;
+    }
+    self->txn_now = s_clock (self);
+    int rc = s_journal (self, txn, &msg);
+    if (rc == 0)
+        s_set_ack (item, id, SITEWATCH__V1__ACK__STATUS__STATUS_ACCEPTED, "", "");
+    return rc;
+}
+
+static int
+s_batch (MDB_txn *txn, void *arg)
+{
+    intake_t *self = arg;
+    self->txn_now = self->now;
+    memcpy (self->txn_tz, self->tz, sizeof self->tz);
+    for (size_t i = 0; i < self->n_items; i++) {
+        s_item_t *item = &self->items[i];
+        if (item->kind != ITEM_TXN)
+            continue;
+        int rc = 0;
+        switch (item->req->body_case) {
+        case SITEWATCH__V1__REQUEST__BODY_REPORT: rc = s_do_report (self, txn, item); break;
+        case SITEWATCH__V1__REQUEST__BODY_CHECKIN: rc = s_do_checkin (self, txn, item); break;
+        case SITEWATCH__V1__REQUEST__BODY_CLOCK: rc = s_do_clock (self, txn, item); break;
+        case SITEWATCH__V1__REQUEST__BODY_REGISTRY_IMPORT: rc = s_do_registry (self, txn, item); break;
+        default: rc = s_do_forward (self, txn, item); break;
+        }
+        if (rc != 0)
+            return rc;
+    }
+    if (self->tick_due) {
+        self->txn_now = s_clock (self);
+        int rc = s_journal_tick (self, txn);
+        if (rc != 0)
+            return rc;
+    }
+    if (!self->manual && self->txn_now != self->now)
+        return sw_store_put_u64 (txn, self->meta, "now", (uint64_t) self->txn_now);
+    return 0;
+}
+
+/* ------------------------------------------------------------ classify */
+
+static void
+s_item_clear (s_item_t *item)
+{
+    zframe_destroy (&item->peer);
+    if (item->req)
+        sitewatch__v1__request__free_unpacked (item->req, NULL);
+    if (item->registry)
+        sitewatch__v1__registry__free_unpacked (item->registry, NULL);
+    sw_strlist_clear (&item->warnings);
+    free (item->resp);
+    memset (item, 0, sizeof *item);
+}
+
+static void
+s_reject_registry (s_item_t *item, sw_strlist_t *errors)
+{
+    Sitewatch__V1__Response resp = SITEWATCH__V1__RESPONSE__INIT;
+    Sitewatch__V1__ImportResult ir = SITEWATCH__V1__IMPORT_RESULT__INIT;
+    ir.applied = false;
+    ir.errors = errors->items;
+    ir.n_errors = errors->count;
+    ir.warnings = item->warnings.items;
+    ir.n_warnings = item->warnings.count;
+    resp.body_case = SITEWATCH__V1__RESPONSE__BODY_IMPORT_RESULT;
+    resp.import_result = &ir;
+    s_set_resp (item, &resp);
+}
+
+/* Reads one client message into the next item, deciding what it needs. */
+static void
+s_take (intake_t *self, zmsg_t *msg)
+{
+    s_item_t *item = &self->items[self->n_items++];
+    item->peer = zmsg_pop (msg);
+    zframe_t *body = zmsg_pop (msg);
+    item->kind = ITEM_REPLY;
+    if (!body || zmsg_size (msg) > 0 || zframe_size (body) == 0) {
+        s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "malformed",
+                   "a request is exactly one non-empty frame holding a sitewatch.v1.Request");
+        zframe_destroy (&body);
+        return;
+    }
+    item->size = zframe_size (body);
+    item->req = sitewatch__v1__request__unpack (NULL, item->size, zframe_data (body));
+    zframe_destroy (&body);
+    Sitewatch__V1__Request *req = item->req;
+    if (!req) {
+        s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "malformed",
+                   "the frame is not a valid sitewatch.v1.Request (truncated or corrupt)");
+        return;
+    }
+    if (req->version != SW_WIRE_VERSION) {
+        s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "unsupported_version",
+                   "this server speaks sitewatch.v1 (version 1)");
+        return;
+    }
+    if (req->request_id && strlen (req->request_id) > INTAKE_MAX_ID) {
+        free (req->request_id);
+        req->request_id = strdup ("");
+        s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "malformed",
+                   "request_id is longer than 128 bytes");
+        return;
+    }
+    if (item->size > INTAKE_MAX_REPORT_FRAME
+        && req->body_case != SITEWATCH__V1__REQUEST__BODY_REGISTRY_IMPORT) {
+        const char *rid = req->body_case == SITEWATCH__V1__REQUEST__BODY_REPORT && req->report
+                                  && strlen (req->report->report_id) <= INTAKE_MAX_ID
+                              ? req->report->report_id
+                              : "";
+        s_set_ack (item, rid, SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "too_large",
+                   "a request other than a registry import may not exceed 64 KiB");
+        return;
+    }
+    switch (req->body_case) {
+    case SITEWATCH__V1__REQUEST__BODY_REPORT:
+    case SITEWATCH__V1__REQUEST__BODY_CHECKIN:
+    case SITEWATCH__V1__REQUEST__BODY_CONFIRM:
+    case SITEWATCH__V1__REQUEST__BODY_REASON:
+        item->kind = ITEM_TXN;
+        return;
+    case SITEWATCH__V1__REQUEST__BODY_CLOCK:
+        if (!req->clock || req->clock->op == SITEWATCH__V1__CLOCK_COMMAND__OP__OP_UNSPECIFIED)
+            s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "malformed",
+                       "a clock command needs show, set or advance");
+        else
+            item->kind = req->clock->op == SITEWATCH__V1__CLOCK_COMMAND__OP__OP_SHOW
+                             ? ITEM_CLOCK_SHOW
+                             : ITEM_TXN;
+        return;
+    case SITEWATCH__V1__REQUEST__BODY_REGISTRY_IMPORT: {
+        sw_strlist_t errors = { 0 };
+        if (!req->registry_import || !req->registry_import->yaml.len)
+            sw_strlist_add (&errors, "the registry file is empty");
+        else if (sw_registry_parse ((const char *) req->registry_import->yaml.data,
+                                    req->registry_import->yaml.len, &item->registry, &errors,
+                                    &item->warnings)
+                 == 0)
+            item->kind = ITEM_TXN;
+        if (item->kind != ITEM_TXN)
+            s_reject_registry (item, &errors);
+        sw_strlist_clear (&errors);
+        return;
+    }
+    case SITEWATCH__V1__REQUEST__BODY_QUERY:
+    case SITEWATCH__V1__REQUEST__BODY_FETCH:
+        item->kind = ITEM_PROXY;
+        return;
+    default:
+        s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "malformed",
+                   "the request has no body this server knows");
+        return;
+    }
+}
+
+static void
+s_send (intake_t *self, zframe_t *peer, const uint8_t *data, size_t size)
+{
+    void *raw = zsock_resolve (self->front);
+    if (zmq_send (raw, zframe_data (peer), zframe_size (peer), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return;
+    zmq_send (raw, data, size, 0);
+}
+
+static void
+s_proxy (intake_t *self, s_item_t *item)
+{
+    zsock_t *to = self->q_rules;
+    if (item->req->body_case == SITEWATCH__V1__REQUEST__BODY_FETCH)
+        to = self->q_notify;
+    else if (item->req->query && item->req->query->kind == SITEWATCH__V1__QUERY__KIND__KIND_SLA)
+        to = self->q_escalation;
+    uint8_t barrier[8];
+    sw_u64_be (sw_link_out_next_seq (self->out) - 1, barrier);
+    size_t n;
+    uint8_t *buf = sw_wire_pack (&item->req->base, &n);
+    void *raw = zsock_resolve (to);
+    if (zmq_send (raw, "Q", 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 1) {
+        zmq_send (raw, zframe_data (item->peer), zframe_size (item->peer), ZMQ_SNDMORE);
+        zmq_send (raw, barrier, 8, ZMQ_SNDMORE);
+        zmq_send (raw, buf, n, 0);
+    }
+    else
+        sw_warn (self->name, "query_dropped", "reason=service_unreachable");
+    free (buf);
+}
+
+/* Relays answers from a service back to the client that asked. */
+static void
+s_relay (intake_t *self, zsock_t *from)
+{
+    while (zsock_events (from) & ZMQ_POLLIN) {
+        zmsg_t *msg = zmsg_recv (from);
+        if (!msg)
+            return;
+        zframe_t *cmd = zmsg_first (msg);
+        zframe_t *client = zmsg_next (msg);
+        zframe_t *body = zmsg_next (msg);
+        if (cmd && zframe_streq (cmd, "R") && client && body)
+            s_send (self, client, zframe_data (body), zframe_size (body));
+        zmsg_destroy (&msg);
+    }
+}
+
+static zsock_t *
+s_dealer (const char *endpoint)
+{
+    zsock_t *s = zsock_new (ZMQ_DEALER);
+    zsock_set_sndhwm (s, 100000);
+    zsock_set_rcvhwm (s, 100000);
+    zsock_set_linger (s, 0);
+    if (zsock_connect (s, "%s", endpoint) < 0)
+        zsock_destroy (&s);
+    return s;
+}
+
+static int
+s_open (intake_t *self, char *err, size_t errlen)
+{
+    const sw_config_t *cfg = self->args->cfg;
+    const char *mode = sw_config_get (cfg, "clock");
+    if (strcmp (mode, "wall") != 0 && strcmp (mode, "manual") != 0) {
+        snprintf (err, errlen, "--clock must be wall or manual, not '%s'", mode);
+        return -1;
+    }
+    self->manual = strcmp (mode, "manual") == 0;
+    self->max_skew = sw_config_get_int (cfg, "max-skew", 300000);
+    self->max_age = sw_config_get_int (cfg, "max-age", 1209600000LL);
+    self->overload = (uint64_t) sw_config_get_int (cfg, "overload-backlog", 200000);
+    self->store = sw_store_open (self->args->data_dir,
+                                 (size_t) sw_config_get_int (cfg, "map-size", 64 << 20), err, errlen);
+    if (!self->store)
+        return -1;
+    if (sw_store_dbi (self->store, "dedup", 0, &self->dedup) != 0
+        || sw_store_dbi (self->store, "projects", 0, &self->projects) != 0
+        || sw_store_dbi (self->store, "intake.meta", 0, &self->meta) != 0) {
+        snprintf (err, errlen, "cannot open intake databases in %s", self->args->data_dir);
+        return -1;
+    }
+    snprintf (self->tz, sizeof self->tz, "Asia/Shanghai");
+    MDB_txn *txn;
+    if (sw_store_read (self->store, &txn) == 0) {
+        uint64_t v;
+        if (sw_store_get_u64 (txn, self->meta, "now", &v) == 0)
+            self->now = (int64_t) v;
+        MDB_val k = { 2, "tz" }, tv;
+        if (mdb_get (txn, self->meta, &k, &tv) == 0 && tv.mv_size < sizeof self->tz) {
+            memcpy (self->tz, tv.mv_data, tv.mv_size);
+            self->tz[tv.mv_size] = 0;
+        }
+        mdb_txn_abort (txn);
+    }
+    if (self->manual && self->now == 0)
+        self->now = sw_wire_wall_ms (); /* a fresh manual clock starts at the wall time */
+    self->txn_now = self->now;
+    memcpy (self->txn_tz, self->tz, sizeof self->tz);
+
+    self->front = zsock_new (ZMQ_ROUTER);
+    zsock_set_maxmsgsize (self->front, SW_WIRE_MAX_FRAME);
+    zsock_set_rcvhwm (self->front, 100000);
+    zsock_set_sndhwm (self->front, 100000);
+    zsock_set_linger (self->front, 1000);
+    if (zsock_bind (self->front, "%s", self->args->endpoint) < 0) {
+        snprintf (err, errlen, "cannot bind %s: %s", self->args->endpoint,
+                  zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    self->hop = s_dealer (self->args->rules);
+    self->q_rules = s_dealer (self->args->rules);
+    self->q_escalation = s_dealer (self->args->escalation);
+    self->q_notify = s_dealer (self->args->notify);
+    if (!self->hop || !self->q_rules || !self->q_escalation || !self->q_notify) {
+        snprintf (err, errlen, "cannot connect to the downstream services");
+        return -1;
+    }
+    self->out = sw_link_out_new (self->store, "down", self->hop, NULL);
+    if (!self->out) {
+        snprintf (err, errlen, "cannot open the journal");
+        return -1;
+    }
+    return 0;
+}
+
+static void
+s_close (intake_t *self)
+{
+    for (size_t i = 0; i < self->n_items; i++)
+        s_item_clear (&self->items[i]);
+    sw_link_out_destroy (&self->out);
+    zsock_destroy (&self->front);
+    zsock_destroy (&self->hop);
+    zsock_destroy (&self->q_rules);
+    zsock_destroy (&self->q_escalation);
+    zsock_destroy (&self->q_notify);
+    sw_store_close (&self->store);
+}
+
+static int
+s_loop (intake_t *self, zsock_t *pipe)
+{
+    zpoller_t *poller = zpoller_new (pipe, self->front, self->hop, self->q_rules,
+                                     self->q_escalation, self->q_notify, NULL);
+    int64_t next_timer = zclock_mono () + 100;
+    int64_t last_tick = 0;
+    int result = 0;
+    while (!zsys_interrupted) {
+        int64_t wait = next_timer - zclock_mono ();
+        void *which = zpoller_wait (poller, wait < 0 ? 0 : (int) wait);
+        if (which == pipe) {
+            char *verb = zstr_recv (pipe);
+            bool term = !verb || streq (verb, "$TERM");
+            zstr_free (&verb);
+            if (term)
+                break;
+        }
+        if (zpoller_terminated (poller))
+            break;
+        while (self->n_items < INTAKE_BATCH_MAX && (zsock_events (self->front) & ZMQ_POLLIN)) {
+            zmsg_t *msg = zmsg_recv (self->front);
+            if (!msg)
+                break;
+            s_take (self, msg);
+            zmsg_destroy (&msg);
+        }
+        int64_t mono = zclock_mono ();
+        self->tick_due = !self->manual && mono - last_tick >= 1000;
+        bool txn_needed = self->tick_due || (sw_link_out_needs_gc (self->out) && mono >= next_timer);
+        for (size_t i = 0; i < self->n_items && !txn_needed; i++)
+            txn_needed = self->items[i].kind == ITEM_TXN;
+        if (txn_needed) {
+            if (sw_store_write (self->store, s_batch, self) != 0) {
+                sw_error (self->name, "fatal_storage_error", "action=exit");
+                result = -1;
+                break;
+            }
+            self->now = self->txn_now;
+            memcpy (self->tz, self->txn_tz, sizeof self->tz);
+            if (self->tick_due)
+                last_tick = mono;
+        }
+        /* Answers leave only now, after the commit. */
+        for (size_t i = 0; i < self->n_items; i++) {
+            s_item_t *item = &self->items[i];
+            if (item->kind == ITEM_CLOCK_SHOW)
+                s_set_clock (self, item, self->manual ? self->now : s_clock (self), self->tz);
+            if (item->kind == ITEM_PROXY)
+                s_proxy (self, item);
+            else if (item->resp)
+                s_send (self, item->peer, item->resp, item->resp_size);
+            s_item_clear (item);
+        }
+        self->n_items = 0;
+        sw_link_out_drain (self->out);
+        s_relay (self, self->q_rules);
+        s_relay (self, self->q_escalation);
+        s_relay (self, self->q_notify);
+        if (zclock_mono () >= next_timer) {
+            sw_link_out_tick (self->out);
+            next_timer = zclock_mono () + 100;
+        }
+    }
+    zpoller_destroy (&poller);
+    return result;
+}
+
+void
+intake_actor (zsock_t *pipe, void *arg)
+{
+    intake_t *self = calloc (1, sizeof *self);
+    if (!self)
+        abort ();
+    self->args = arg;
+    self->name = "intake";
+    char err[512] = "";
+    if (s_open (self, err, sizeof err) != 0) {
+        sw_error ("intake", "start_failed", "reason=\"%s\"", err);
+        fprintf (stderr, "sitewatch-intake: %s\n", err);
+        self->args->status = -1;
+        s_close (self);
+        free (self);
+        zsock_signal (pipe, 0);
+        return;
+    }
+    self->args->status = 0;
+    zsock_signal (pipe, 0);
+    sw_info ("intake", "started", "endpoint=%s clock=%s data=%s", self->args->endpoint,
+             self->manual ? "manual" : "wall", self->args->data_dir);
+    if (s_loop (self, pipe) != 0) {
+        self->args->status = -1;
+        zstr_send (pipe, "$FAIL");
+    }
+    sw_info ("intake", "stopped", "accepted=%llu duplicates=%llu rejected=%llu",
+             (unsigned long long) self->accepted, (unsigned long long) self->duplicates,
+             (unsigned long long) self->rejected);
+    s_close (self);
+    free (self);
+}

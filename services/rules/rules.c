@@ -1,0 +1,829 @@
+/* rules: registry, reports and levels; judges with rules_policy, emits events. */
+#include "rules.h"
+#include "rules_policy.h"
+#include "sw_calendar.h"
+#include "sw_log.h"
+#include "sw_stage.h"
+#include "sw_wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RULES_KEEP_PERIODS 16
+
+typedef struct {
+    sw_service_args_t *args;
+    sw_store_t *store;
+    sw_stage_t *stage;
+    MDB_dbi projects, states, reports, events, meta;
+    rules_policy_config_t policy;
+    sw_calendar_t *cal, *txn_cal;  /* committed and batch-local */
+} rules_t;
+
+/* ------------------------------------------------------------- storage */
+
+static void *
+s_get (MDB_txn *txn, MDB_dbi dbi, const char *key, const ProtobufCMessageDescriptor *d, int *rc)
+{
+    MDB_val k = { strlen (key), (void *) key }, v;
+    *rc = mdb_get (txn, dbi, &k, &v);
+    if (*rc != 0)
+        return NULL;
+    void *m = protobuf_c_message_unpack (d, NULL, v.mv_size, v.mv_data);
+    if (!m)
+        *rc = MDB_CORRUPTED;
+    return m;
+}
+
+static int
+s_put (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCMessage *m)
+{
+    size_t n = protobuf_c_message_get_packed_size (m);
+    MDB_val k = { klen, (void *) key }, v = { n, NULL };
+    int rc = mdb_put (txn, dbi, &k, &v, MDB_RESERVE);
+    if (rc == 0)
+        protobuf_c_message_pack (m, v.mv_data);
+    return rc;
+}
+
+/* Keys "<project>\0<seq>" keep a project's reports and events together. */
+static size_t
+s_seq_key (uint8_t *buf, const char *project, uint64_t seq)
+{
+    size_t n = strlen (project);
+    memcpy (buf, project, n);
+    buf[n] = 0;
+    sw_u64_be (seq, buf + n + 1);
+    return n + 9;
+}
+
+static Sitewatch__V1__Registry *
+s_registry (rules_t *self, MDB_txn *txn, int *rc)
+{
+    return s_get (txn, self->meta, "registry", &sitewatch__v1__registry__descriptor, rc);
+}
+
+/* --------------------------------------------------------------- judging */
+
+static bool
+s_has_period (const Sitewatch__V1__RulesProjectState *st, int64_t period)
+{
+    for (size_t i = 0; i < st->n_report_periods; i++)
+        if (st->report_periods[i] == period)
+            return true;
+    return false;
+}
+
+static void
+s_fill_reason (Sitewatch__V1__Reason *out, const rules_reason_t *r)
+{
+    sitewatch__v1__reason__init (out);
+    out->code = strdup (r->code);
+    out->lag_pp = r->lag_pp;
+    out->planned_pct = r->planned_pct;
+    out->actual_pct = r->actual_pct;
+    out->forecast_finish_day = r->has_forecast ? r->forecast_finish_day : 0;
+    out->period = r->period;
+    out->detail = strdup (r->detail);
+    out->threshold = r->threshold;
+    out->problem_id = strdup (r->problem_id);
+    if (!out->code || !out->detail || !out->problem_id)
+        abort ();
+}
+
+static void
+s_free_reasons (Sitewatch__V1__Reason **rs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sitewatch__v1__reason__free_unpacked (rs[i], NULL);
+    free (rs);
+}
+
+/* Judges one project at instant `at` and forwards a warning event when the
+ * effective level changes. st is updated in place (the caller stores it). */
+static int
+s_judge (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
+         Sitewatch__V1__RulesProjectState *st, int64_t at, bool at_close, int64_t close_period)
+{
+    int32_t day = sw_calendar_local_day (self->txn_cal, at);
+    int64_t period = at_close ? close_period : sw_calendar_period_of_day (self->txn_cal, day);
+
+    rules_milestone_t stack_ms[32], *ms = stack_ms;
+    if (def->n_milestones > 32) {
+        ms = calloc (def->n_milestones, sizeof *ms);
+        if (!ms)
+            abort ();
+    }
+    for (size_t i = 0; i < def->n_milestones; i++) {
+        ms[i].day = def->milestones[i]->day;
+        ms[i].percent_bp = def->milestones[i]->percent_bp;
+    }
+    rules_policy_input_t in;
+    memset (&in, 0, sizeof in);
+    in.start_day = def->start_day;
+    in.end_day = def->end_day;
+    in.milestones = ms;
+    in.n_milestones = def->n_milestones;
+    in.planned_state = strcmp (def->state, "planned") == 0;
+    in.has_actual = st->has_actual;
+    in.actual_bp = st->actual_bp;
+    for (size_t i = 0; i < st->n_open_problems; i++)
+        if (st->open_problems[i]->severity == SITEWATCH__V1__SEVERITY__SEVERITY_MAJOR) {
+            in.major_open = true;
+            snprintf (in.major_problem_id, sizeof in.major_problem_id, "%s",
+                      st->open_problems[i]->problem_id);
+            break;
+        }
+    in.reason_state = (rules_reason_state_t) st->reason_state;
+    in.reason_approved_day = st->reason_approved_day;
+    in.at_period_close = at_close;
+    in.reported_in_period = s_has_period (st, period);
+    in.period = period;
+
+    rules_verdict_t v;
+    rules_policy_evaluate (&self->policy, &in, day, &v);
+    if (ms != stack_ms)
+        free (ms);
+
+    rules_level_t prev_close = st->prev_close_level == SITEWATCH__V1__LEVEL__LEVEL_UNSPECIFIED
+                                       || st->prev_close_level == SITEWATCH__V1__LEVEL__LEVEL_NOT_STARTED
+                                   ? RULES_LEVEL_GREEN
+                                   : (rules_level_t) st->prev_close_level;
+    bool consecutive = false;
+    rules_level_t eff = rules_policy_effective (prev_close, v.raw, &consecutive);
+    if (consecutive)
+        rules_policy_add_consecutive_yellow (&v, prev_close);
+
+    /* A project is first judged green, silently. */
+    rules_level_t from = (rules_level_t) st->level;
+    if (from == RULES_LEVEL_NOT_STARTED || from == RULES_LEVEL_NONE)
+        from = eff == RULES_LEVEL_NOT_STARTED ? RULES_LEVEL_NOT_STARTED : RULES_LEVEL_GREEN;
+    if (from != (rules_level_t) st->level) {
+        st->level = (Sitewatch__V1__Level) from;
+        st->since = at;
+    }
+
+    /* Keep the explanation with the state. */
+    s_free_reasons (st->reasons, st->n_reasons);
+    st->reasons = calloc (v.n_reasons ? v.n_reasons : 1, sizeof (Sitewatch__V1__Reason *));
+    if (!st->reasons)
+        abort ();
+    st->n_reasons = v.n_reasons;
+    for (size_t i = 0; i < v.n_reasons; i++) {
+        st->reasons[i] = malloc (sizeof (Sitewatch__V1__Reason));
+        if (!st->reasons[i])
+            abort ();
+        s_fill_reason (st->reasons[i], &v.reasons[i]);
+    }
+    st->has_lag = v.has_lag;
+    st->lag_pp = v.lag_pp;
+    st->planned_pct = v.planned_pct;
+    st->actual_pct = v.actual_pct;
+
+    int rc = 0;
+    if (eff != from) {
+        st->events++;
+        char event_id[192];
+        snprintf (event_id, sizeof event_id, "%s#%u", def->id, st->events);
+        Sitewatch__V1__WarningEvent ev = SITEWATCH__V1__WARNING_EVENT__INIT;
+        ev.event_id = event_id;
+        ev.project_id = def->id;
+        ev.from = (Sitewatch__V1__Level) from;
+        ev.to = (Sitewatch__V1__Level) eff;
+        ev.reasons = st->reasons;
+        ev.n_reasons = st->n_reasons;
+        ev.lag_pp = v.lag_pp;
+        ev.has_lag = v.has_lag;
+        ev.at = at;
+        ev.period = period;
+        ev.leader_id = def->leader;
+        ev.commissioner_id = def->commissioner;
+        ev.project_name = def->name;
+        uint8_t key[256];
+        size_t kl = s_seq_key (key, def->id, st->events);
+        rc = s_put (txn, self->events, key, kl, &ev.base);
+        if (rc == 0) {
+            Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
+            msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_WARNING;
+            msg.warning = &ev;
+            msg.at = at;
+            rc = sw_stage_forward (self->stage, txn, &msg);
+        }
+        sw_info ("rules", "level_changed", "project=%s from=%s to=%s event=%s", def->id,
+                 rules_level_name (from), rules_level_name (eff), event_id);
+        st->level = (Sitewatch__V1__Level) eff;
+        st->since = at;
+    }
+    if (at_close && eff != RULES_LEVEL_NOT_STARTED)
+        st->prev_close_level = (Sitewatch__V1__Level) eff;
+    return rc;
+}
+
+/* Loads def and state of one project, judges, stores. */
+static int
+s_judge_one (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
+             Sitewatch__V1__RulesProjectState *st, int64_t at, bool at_close, int64_t period)
+{
+    int rc = s_judge (self, txn, def, st, at, at_close, period);
+    if (rc == 0)
+        rc = s_put (txn, self->states, def->id, strlen (def->id), &st->base);
+    return rc;
+}
+
+/* Judges every project at the close of each period that ended by `upto`. */
+static int
+s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
+{
+    if (!self->txn_cal)
+        return 0;
+    uint64_t closed_u;
+    if (sw_store_get_u64 (txn, self->meta, "closed", &closed_u) != 0)
+        return 0;
+    int64_t closed = (int64_t) closed_u;
+    for (;;) {
+        int64_t k = closed + 1;
+        int64_t t = sw_calendar_period_close (self->txn_cal, k);
+        if (t > upto)
+            break;
+        MDB_cursor *cur;
+        int rc = mdb_cursor_open (txn, self->projects, &cur);
+        if (rc != 0)
+            return rc;
+        MDB_val key, val;
+        size_t judged = 0;
+        for (rc = mdb_cursor_get (cur, &key, &val, MDB_FIRST); rc == 0;
+             rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
+            Sitewatch__V1__ProjectDef *def
+                = sitewatch__v1__project_def__unpack (NULL, val.mv_size, val.mv_data);
+            if (!def)
+                continue;
+            MDB_val sv;
+            Sitewatch__V1__RulesProjectState *st = NULL;
+            if (mdb_get (txn, self->states, &key, &sv) == 0)
+                st = sitewatch__v1__rules_project_state__unpack (NULL, sv.mv_size, sv.mv_data);
+            if (st) {
+                int jrc = s_judge_one (self, txn, def, st, t, true, k);
+                sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
+                judged++;
+                if (jrc != 0) {
+                    sitewatch__v1__project_def__free_unpacked (def, NULL);
+                    mdb_cursor_close (cur);
+                    return jrc;
+                }
+            }
+            sitewatch__v1__project_def__free_unpacked (def, NULL);
+        }
+        mdb_cursor_close (cur);
+        if (rc != MDB_NOTFOUND)
+            return rc;
+        closed = k;
+        rc = sw_store_put_u64 (txn, self->meta, "closed", (uint64_t) closed);
+        if (rc != 0)
+            return rc;
+        char when[64];
+        sw_calendar_format_instant (self->txn_cal, t, when, sizeof when);
+        sw_info ("rules", "period_closed", "period=%lld at=%s projects=%zu", (long long) k, when,
+                 judged);
+    }
+    return 0;
+}
+
+/* --------------------------------------------------------------- appliers */
+
+static int
+s_apply_registry (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
+{
+    const Sitewatch__V1__Registry *reg = msg->registry;
+    sw_calendar_t *cal = sw_calendar_new (reg->timezone, reg->period_anchor_day,
+                                          reg->period_days > 0 ? reg->period_days : 3,
+                                          reg->holidays, reg->n_holidays, reg->workdays,
+                                          reg->n_workdays);
+    if (!cal) {
+        sw_error ("rules", "bad_registry_timezone", "timezone=%s", reg->timezone);
+        return 0;
+    }
+    if (self->txn_cal != self->cal)
+        sw_calendar_destroy (&self->txn_cal);
+    self->txn_cal = cal;
+
+    /* The registry without its projects keeps zone, calendar and people. */
+    Sitewatch__V1__Registry head = *reg;
+    head.n_projects = 0;
+    head.projects = NULL;
+    int rc = s_put (txn, self->meta, "registry", 8, &head.base);
+    if (rc != 0)
+        return rc;
+    uint64_t closed;
+    int32_t today = sw_calendar_local_day (cal, msg->at);
+    if (sw_store_get_u64 (txn, self->meta, "closed", &closed) != 0) {
+        /* Periods before the first import are history: judge from now on. */
+        rc = sw_store_put_u64 (txn, self->meta, "closed",
+                               (uint64_t) (sw_calendar_period_of_day (cal, today) - 1));
+        if (rc != 0)
+            return rc;
+    }
+    for (size_t i = 0; i < reg->n_projects; i++) {
+        const Sitewatch__V1__ProjectDef *def = reg->projects[i];
+        rc = s_put (txn, self->projects, def->id, strlen (def->id), &def->base);
+        if (rc != 0)
+            return rc;
+        Sitewatch__V1__RulesProjectState *st
+            = s_get (txn, self->states, def->id, &sitewatch__v1__rules_project_state__descriptor, &rc);
+        if (rc != 0 && rc != MDB_NOTFOUND)
+            return rc;
+        if (!st) {
+            /* First judged when imported (or on its start day): green, silently. */
+            Sitewatch__V1__RulesProjectState fresh = SITEWATCH__V1__RULES_PROJECT_STATE__INIT;
+            bool waiting = strcmp (def->state, "planned") == 0 && today < def->start_day;
+            fresh.level = waiting ? SITEWATCH__V1__LEVEL__LEVEL_NOT_STARTED
+                                  : SITEWATCH__V1__LEVEL__LEVEL_GREEN;
+            fresh.prev_close_level = SITEWATCH__V1__LEVEL__LEVEL_GREEN;
+            fresh.since = msg->at;
+            rc = s_put (txn, self->states, def->id, strlen (def->id), &fresh.base);
+        }
+        else {
+            rc = s_judge_one (self, txn, def, st, msg->at, false, 0);
+            sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
+        }
+        if (rc != 0)
+            return rc;
+    }
+    sw_info ("rules", "registry_applied", "projects=%zu timezone=%s", reg->n_projects,
+             reg->timezone);
+    /* Escalation needs the people and the calendar. */
+    Sitewatch__V1__ChainMsg fwd = *msg;
+    fwd.registry = &head;
+    return sw_stage_forward (self->stage, txn, &fwd);
+}
+
+static void
+s_remember_period (Sitewatch__V1__RulesProjectState *st, int64_t period)
+{
+    if (s_has_period (st, period))
+        return;
+    if (st->n_report_periods < RULES_KEEP_PERIODS) {
+        int64_t *p = realloc (st->report_periods, (st->n_report_periods + 1) * sizeof (int64_t));
+        if (!p)
+            abort ();
+        st->report_periods = p;
+        st->report_periods[st->n_report_periods++] = period;
+        return;
+    }
+    /* Replace the oldest. */
+    size_t oldest = 0;
+    for (size_t i = 1; i < st->n_report_periods; i++)
+        if (st->report_periods[i] < st->report_periods[oldest])
+            oldest = i;
+    if (st->report_periods[oldest] < period)
+        st->report_periods[oldest] = period;
+}
+
+static int
+s_apply_report (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
+{
+    Sitewatch__V1__Report *r = msg->report;
+    int rc;
+    Sitewatch__V1__ProjectDef *def
+        = s_get (txn, self->projects, r->project_id, &sitewatch__v1__project_def__descriptor, &rc);
+    if (!def || !self->txn_cal)
+        return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+    Sitewatch__V1__RulesProjectState *st
+        = s_get (txn, self->states, r->project_id, &sitewatch__v1__rules_project_state__descriptor, &rc);
+    if (!st) {
+        sitewatch__v1__project_def__free_unpacked (def, NULL);
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    }
+    /* Problems get their ids here: <report_id>/<n>, from 1. */
+    for (size_t i = 0; i < r->n_problems; i++) {
+        char pid[300];
+        snprintf (pid, sizeof pid, "%s/%zu", r->report_id, i + 1);
+        if (r->problems[i]->problem_id != protobuf_c_empty_string)
+            free (r->problems[i]->problem_id);
+        r->problems[i]->problem_id = strdup (pid);
+        Sitewatch__V1__Problem *p = malloc (sizeof *p);
+        if (!p || !r->problems[i]->problem_id)
+            abort ();
+        sitewatch__v1__problem__init (p);
+        p->text = strdup (r->problems[i]->text);
+        p->severity = r->problems[i]->severity;
+        p->problem_id = strdup (pid);
+        Sitewatch__V1__Problem **arr
+            = realloc (st->open_problems, (st->n_open_problems + 1) * sizeof (*arr));
+        if (!arr || !p->text || !p->problem_id)
+            abort ();
+        st->open_problems = arr;
+        st->open_problems[st->n_open_problems++] = p;
+    }
+    for (size_t i = 0; i < r->n_resolves; i++) {
+        size_t keep = 0;
+        for (size_t j = 0; j < st->n_open_problems; j++) {
+            if (strcmp (st->open_problems[j]->problem_id, r->resolves[i]) == 0)
+                sitewatch__v1__problem__free_unpacked (st->open_problems[j], NULL);
+            else
+                st->open_problems[keep++] = st->open_problems[j];
+        }
+        st->n_open_problems = keep;
+    }
+    if (!st->has_actual || r->observed_at >= st->actual_observed_at) {
+        st->has_actual = true;
+        st->actual_bp = r->percent_bp;
+        st->actual_observed_at = r->observed_at;
+    }
+    if (r->legitimate_reason && *r->legitimate_reason) {
+        if (st->reason_text != protobuf_c_empty_string)
+            free (st->reason_text);
+        st->reason_text = strdup (r->legitimate_reason);
+        if (!st->reason_text)
+            abort ();
+        st->reason_state = RULES_REASON_PENDING;
+    }
+    s_remember_period (st, sw_calendar_period_of_day (
+                               self->txn_cal, sw_calendar_local_day (self->txn_cal, r->observed_at)));
+    st->reports++;
+    st->last_report_at = msg->at;
+    uint8_t key[256];
+    size_t kl = s_seq_key (key, r->project_id, msg->origin_seq);
+    rc = s_put (txn, self->reports, key, kl, &r->base);
+    if (rc == 0)
+        rc = s_judge_one (self, txn, def, st, msg->at, false, 0);
+    sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
+    sitewatch__v1__project_def__free_unpacked (def, NULL);
+    return rc;
+}
+
+static int
+s_apply_reason (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
+{
+    const Sitewatch__V1__ReasonCommand *c = msg->reason;
+    int rc;
+    Sitewatch__V1__ProjectDef *def
+        = s_get (txn, self->projects, c->project_id, &sitewatch__v1__project_def__descriptor, &rc);
+    if (!def || !self->txn_cal)
+        return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+    Sitewatch__V1__RulesProjectState *st
+        = s_get (txn, self->states, c->project_id, &sitewatch__v1__rules_project_state__descriptor, &rc);
+    if (st) {
+        int32_t today = sw_calendar_local_day (self->txn_cal, msg->at);
+        switch (c->op) {
+        case SITEWATCH__V1__REASON_COMMAND__OP__OP_APPROVE:
+            if (st->reason_state != RULES_REASON_NONE) {
+                st->reason_state = RULES_REASON_APPROVED;
+                st->reason_approved_day = today;
+            }
+            break;
+        case SITEWATCH__V1__REASON_COMMAND__OP__OP_REJECT:
+            if (st->reason_state != RULES_REASON_NONE)
+                st->reason_state = RULES_REASON_REJECTED;
+            break;
+        default:
+            if (st->reason_text != protobuf_c_empty_string)
+                free (st->reason_text);
+            st->reason_text = strdup (c->text ? c->text : "");
+            if (!st->reason_text)
+                abort ();
+            st->reason_state = RULES_REASON_APPROVED;
+            st->reason_approved_day = today;
+            break;
+        }
+        rc = s_judge_one (self, txn, def, st, msg->at, false, 0);
+        sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
+    }
+    sitewatch__v1__project_def__free_unpacked (def, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* ----------------------------------------------------------- stage ops */
+
+static void
+s_begin (void *svc)
+{
+    rules_t *self = svc;
+    if (self->txn_cal != self->cal)
+        sw_calendar_destroy (&self->txn_cal);
+    self->txn_cal = self->cal;
+}
+
+static void
+s_committed (void *svc)
+{
+    rules_t *self = svc;
+    if (self->cal != self->txn_cal)
+        sw_calendar_destroy (&self->cal);
+    self->cal = self->txn_cal;
+}
+
+static int
+s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
+{
+    rules_t *self = svc;
+    /* Period closes first: each is judged at its own instant, in order. */
+    int rc = s_close_periods (self, txn, msg->at);
+    if (rc != 0)
+        return rc;
+    switch (msg->body_case) {
+    case SITEWATCH__V1__CHAIN_MSG__BODY_REGISTRY:
+        return s_apply_registry (self, txn, msg);
+    case SITEWATCH__V1__CHAIN_MSG__BODY_REPORT:
+        return s_apply_report (self, txn, msg);
+    case SITEWATCH__V1__CHAIN_MSG__BODY_REASON:
+        return s_apply_reason (self, txn, msg);
+    case SITEWATCH__V1__CHAIN_MSG__BODY_TICK:
+    case SITEWATCH__V1__CHAIN_MSG__BODY_CONFIRM:
+    case SITEWATCH__V1__CHAIN_MSG__BODY_CHECKIN: {
+        /* Not ours: pass on in order (escalation confirms; digests count). */
+        Sitewatch__V1__ChainMsg fwd = *msg;
+        return sw_stage_forward (self->stage, txn, &fwd);
+    }
+    default:
+        return 0;
+    }
+}
+
+/* ------------------------------------------------------------- queries */
+
+static void
+s_status_of (rules_t *self, const Sitewatch__V1__ProjectDef *def,
+             const Sitewatch__V1__RulesProjectState *st, int64_t now, Sitewatch__V1__ProjectStatus *ps)
+{
+    sitewatch__v1__project_status__init (ps);
+    ps->project_id = def->id;
+    ps->name = def->name;
+    ps->level = st->level;
+    if (st->level == SITEWATCH__V1__LEVEL__LEVEL_NOT_STARTED && self->cal
+        && sw_calendar_local_day (self->cal, now) >= def->start_day)
+        ps->level = SITEWATCH__V1__LEVEL__LEVEL_GREEN; /* its start day came: green until judged */
+    ps->reasons = st->reasons;
+    ps->n_reasons = st->n_reasons;
+    ps->has_actual = st->has_actual;
+    ps->lag_pp = st->lag_pp;
+    ps->planned_pct = st->planned_pct;
+    ps->actual_pct = st->has_actual ? st->actual_bp / 100.0 : 0;
+    ps->since = st->since;
+    ps->commissioner = def->commissioner;
+    ps->leader = def->leader;
+    ps->state = def->state;
+    ps->last_report_at = st->last_report_at;
+}
+
+static uint8_t *
+s_pack_response (const Sitewatch__V1__Request *req, Sitewatch__V1__Response *resp, size_t *size)
+{
+    resp->version = SW_WIRE_VERSION;
+    resp->request_id = req->request_id;
+    return sw_wire_pack (&resp->base, size);
+}
+
+static uint8_t *
+s_reject (const Sitewatch__V1__Request *req, const char *code, const char *message, size_t *size)
+{
+    Sitewatch__V1__Response resp = SITEWATCH__V1__RESPONSE__INIT;
+    Sitewatch__V1__Ack ack = SITEWATCH__V1__ACK__INIT;
+    ack.status = SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED;
+    ack.code = (char *) code;
+    ack.message = (char *) message;
+    resp.body_case = SITEWATCH__V1__RESPONSE__BODY_ACK;
+    resp.ack = &ack;
+    return s_pack_response (req, &resp, size);
+}
+
+static uint8_t *
+s_query_status (rules_t *self, MDB_txn *txn, const Sitewatch__V1__Request *req, size_t *size)
+{
+    Sitewatch__V1__StatusAnswer ans = SITEWATCH__V1__STATUS_ANSWER__INIT;
+    ans.now = sw_stage_now (self->stage);
+    size_t cap = 64, n = 0;
+    Sitewatch__V1__ProjectStatus **list = malloc (cap * sizeof *list);
+    Sitewatch__V1__ProjectDef **defs = malloc (cap * sizeof *defs);
+    Sitewatch__V1__RulesProjectState **sts = malloc (cap * sizeof *sts);
+    if (!list || !defs || !sts)
+        abort ();
+    MDB_cursor *cur;
+    MDB_val key, val;
+    if (mdb_cursor_open (txn, self->projects, &cur) == 0) {
+        for (int rc = mdb_cursor_get (cur, &key, &val, MDB_FIRST); rc == 0;
+             rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
+            MDB_val sv;
+            if (mdb_get (txn, self->states, &key, &sv) != 0)
+                continue;
+            Sitewatch__V1__ProjectDef *def
+                = sitewatch__v1__project_def__unpack (NULL, val.mv_size, val.mv_data);
+            Sitewatch__V1__RulesProjectState *st
+                = sitewatch__v1__rules_project_state__unpack (NULL, sv.mv_size, sv.mv_data);
+            if (!def || !st) {
+                if (def)
+                    sitewatch__v1__project_def__free_unpacked (def, NULL);
+                if (st)
+                    sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
+                continue;
+            }
+            if (n == cap) {
+                cap *= 2;
+                list = realloc (list, cap * sizeof *list);
+                defs = realloc (defs, cap * sizeof *defs);
+                sts = realloc (sts, cap * sizeof *sts);
+                if (!list || !defs || !sts)
+                    abort ();
+            }
+            list[n] = malloc (sizeof **list);
+            if (!list[n])
+                abort ();
+            s_status_of (self, def, st, ans.now, list[n]);
+            if (req->query->level != SITEWATCH__V1__LEVEL__LEVEL_UNSPECIFIED
+                && list[n]->level != req->query->level) {
+                free (list[n]);
+                sitewatch__v1__project_def__free_unpacked (def, NULL);
+                sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
+                continue;
+            }
+            defs[n] = def;
+            sts[n] = st;
+            n++;
+        }
+        mdb_cursor_close (cur);
+    }
+    ans.projects = list;
+    ans.n_projects = n;
+    Sitewatch__V1__Response resp = SITEWATCH__V1__RESPONSE__INIT;
+    resp.body_case = SITEWATCH__V1__RESPONSE__BODY_STATUS;
+    resp.status = &ans;
+    uint8_t *out = s_pack_response (req, &resp, size);
+    for (size_t i = 0; i < n; i++) {
+        free (list[i]);
+        sitewatch__v1__project_def__free_unpacked (defs[i], NULL);
+        sitewatch__v1__rules_project_state__free_unpacked (sts[i], NULL);
+    }
+    free (list);
+    free (defs);
+    free (sts);
+    return out;
+}
+
+/* Collects the values under "<project>\0..." in dbi, unpacked. */
+static void **
+s_scan (MDB_txn *txn, MDB_dbi dbi, const char *project, const ProtobufCMessageDescriptor *d,
+        size_t *count)
+{
+    size_t cap = 16, n = 0;
+    void **items = malloc (cap * sizeof *items);
+    if (!items)
+        abort ();
+    uint8_t prefix[200];
+    size_t pl = strlen (project) + 1;
+    memcpy (prefix, project, pl);
+    MDB_cursor *cur;
+    if (mdb_cursor_open (txn, dbi, &cur) == 0) {
+        MDB_val k = { pl, prefix }, v;
+        for (int rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+             rc == 0 && k.mv_size == pl + 8 && memcmp (k.mv_data, prefix, pl) == 0;
+             rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+            void *m = protobuf_c_message_unpack (d, NULL, v.mv_size, v.mv_data);
+            if (!m)
+                continue;
+            if (n == cap) {
+                cap *= 2;
+                items = realloc (items, cap * sizeof *items);
+                if (!items)
+                    abort ();
+            }
+            items[n++] = m;
+        }
+        mdb_cursor_close (cur);
+    }
+    *count = n;
+    return items;
+}
+
+static uint8_t *
+s_query_project (rules_t *self, MDB_txn *txn, const Sitewatch__V1__Request *req, size_t *size)
+{
+    const char *id = req->query->project_id;
+    if (!id || !*id || strlen (id) > 128)
+        return s_reject (req, "malformed", "a project query needs a project id", size);
+    int rc;
+    Sitewatch__V1__ProjectDef *def
+        = s_get (txn, self->projects, id, &sitewatch__v1__project_def__descriptor, &rc);
+    Sitewatch__V1__RulesProjectState *st
+        = def ? s_get (txn, self->states, id, &sitewatch__v1__rules_project_state__descriptor, &rc)
+              : NULL;
+    if (!def || !st) {
+        if (def)
+            sitewatch__v1__project_def__free_unpacked (def, NULL);
+        return s_reject (req, "unknown_project", "no such project in the registry", size);
+    }
+    Sitewatch__V1__ProjectAnswer ans = SITEWATCH__V1__PROJECT_ANSWER__INIT;
+    Sitewatch__V1__ProjectStatus ps;
+    s_status_of (self, def, st, sw_stage_now (self->stage), &ps);
+    ans.def = def;
+    ans.status = &ps;
+    ans.reports = (Sitewatch__V1__Report **) s_scan (txn, self->reports, id,
+                                                      &sitewatch__v1__report__descriptor,
+                                                      &ans.n_reports);
+    ans.history = (Sitewatch__V1__WarningEvent **) s_scan (
+        txn, self->events, id, &sitewatch__v1__warning_event__descriptor, &ans.n_history);
+    Sitewatch__V1__Response resp = SITEWATCH__V1__RESPONSE__INIT;
+    resp.body_case = SITEWATCH__V1__RESPONSE__BODY_PROJECT;
+    resp.project = &ans;
+    uint8_t *out = s_pack_response (req, &resp, size);
+    for (size_t i = 0; i < ans.n_reports; i++)
+        sitewatch__v1__report__free_unpacked (ans.reports[i], NULL);
+    for (size_t i = 0; i < ans.n_history; i++)
+        sitewatch__v1__warning_event__free_unpacked (ans.history[i], NULL);
+    free (ans.reports);
+    free (ans.history);
+    sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
+    sitewatch__v1__project_def__free_unpacked (def, NULL);
+    return out;
+}
+
+static int
+s_query (void *svc, const Sitewatch__V1__Request *req, bool final, uint8_t **response, size_t *size)
+{
+    rules_t *self = svc;
+    MDB_txn *txn;
+    if (req->body_case != SITEWATCH__V1__REQUEST__BODY_QUERY || !req->query) {
+        *response = s_reject (req, "malformed", "rules answers status and project queries", size);
+        return SW_STAGE_ANSWERED;
+    }
+    if (sw_store_read (self->store, &txn) != 0) {
+        *response = s_reject (req, "unavailable", "rules cannot read its state", size);
+        return SW_STAGE_ANSWERED;
+    }
+    if (req->query->kind == SITEWATCH__V1__QUERY__KIND__KIND_STATUS)
+        *response = s_query_status (self, txn, req, size);
+    else if (req->query->kind == SITEWATCH__V1__QUERY__KIND__KIND_PROJECT)
+        *response = s_query_project (self, txn, req, size);
+    else
+        *response = s_reject (req, "malformed", "unknown query kind", size);
+    mdb_txn_abort (txn);
+    return SW_STAGE_ANSWERED;
+}
+
+static const sw_stage_ops_t s_ops = { s_begin, s_apply, s_committed, s_query, NULL };
+
+/* ---------------------------------------------------------------- actor */
+
+static int
+s_open (rules_t *self, char *err, size_t errlen)
+{
+    const sw_config_t *cfg = self->args->cfg;
+    rules_policy_config_defaults (&self->policy);
+    const char *policy = sw_config_get (cfg, "policy");
+    if (policy && *policy
+        && rules_policy_config_load (&self->policy, policy, err, errlen) != 0)
+        return -1;
+    self->store = sw_store_open (self->args->data_dir,
+                                 (size_t) sw_config_get_int (cfg, "map-size", 64 << 20), err, errlen);
+    if (!self->store)
+        return -1;
+    if (sw_store_dbi (self->store, "projects", 0, &self->projects) != 0
+        || sw_store_dbi (self->store, "states", 0, &self->states) != 0
+        || sw_store_dbi (self->store, "reports", 0, &self->reports) != 0
+        || sw_store_dbi (self->store, "events", 0, &self->events) != 0
+        || sw_store_dbi (self->store, "rules.meta", 0, &self->meta) != 0) {
+        snprintf (err, errlen, "cannot open rules databases in %s", self->args->data_dir);
+        return -1;
+    }
+    MDB_txn *txn;
+    if (sw_store_read (self->store, &txn) == 0) {
+        int rc;
+        Sitewatch__V1__Registry *reg = s_registry (self, txn, &rc);
+        if (reg) {
+            self->cal = sw_calendar_new (reg->timezone, reg->period_anchor_day,
+                                         reg->period_days > 0 ? reg->period_days : 3, reg->holidays,
+                                         reg->n_holidays, reg->workdays, reg->n_workdays);
+            sitewatch__v1__registry__free_unpacked (reg, NULL);
+        }
+        mdb_txn_abort (txn);
+    }
+    self->txn_cal = self->cal;
+    self->stage = sw_stage_new ("rules", self->store, self->args->rules, self->args->escalation,
+                                &s_ops, self, err, errlen);
+    return self->stage ? 0 : -1;
+}
+
+void
+rules_actor (zsock_t *pipe, void *arg)
+{
+    rules_t *self = calloc (1, sizeof *self);
+    if (!self)
+        abort ();
+    self->args = arg;
+    char err[512] = "";
+    int rc = s_open (self, err, sizeof err);
+    if (rc != 0) {
+        sw_error ("rules", "start_failed", "reason=\"%s\"", err);
+        fprintf (stderr, "sitewatch-rules: %s\n", err);
+    }
+    self->args->status = rc;
+    zsock_signal (pipe, 0);
+    if (rc == 0 && sw_stage_run (self->stage, pipe) != 0) {
+        self->args->status = -1;
+        zstr_send (pipe, "$FAIL");
+    }
+    sw_stage_destroy (&self->stage);
+    if (self->txn_cal != self->cal)
+        sw_calendar_destroy (&self->txn_cal);
+    sw_calendar_destroy (&self->cal);
+    sw_store_close (&self->store);
+    free (self);
+}

@@ -33,6 +33,7 @@ typedef struct {
     sw_link_out_t *out;
     MDB_dbi dedup, projects, meta;
     bool manual;
+    bool clock_set, txn_clock_set; /* manual: has an operator set it yet? */
     int64_t now, txn_now;          /* intake's clock as journaled */
     int64_t max_skew, max_age;
     uint64_t overload;
@@ -241,12 +242,15 @@ s_do_clock (intake_t *self, MDB_txn *txn, s_item_t *item)
                    "time only moves forward");
         return 0;
     }
-    if (next < self->txn_now) {
+    /* The first "clock set" of a fresh manual clock may go anywhere (a
+     * scenario starts in the past); after that time only moves forward. */
+    if (next < self->txn_now && (self->txn_clock_set || c->op != SITEWATCH__V1__CLOCK_COMMAND__OP__OP_SET)) {
         s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "clock_backwards",
                    "time only moves forward: the new instant is before the current one");
         return 0;
     }
     self->txn_now = next;
+    self->txn_clock_set = true;
     int rc = sw_store_put_u64 (txn, self->meta, "now", (uint64_t) next);
     if (rc == 0)
         rc = s_journal_tick (self, txn);
@@ -342,6 +346,7 @@ s_batch (MDB_txn *txn, void *arg)
 {
     intake_t *self = arg;
     self->txn_now = self->now;
+    self->txn_clock_set = self->clock_set;
     memcpy (self->txn_tz, self->tz, sizeof self->tz);
     for (size_t i = 0; i < self->n_items; i++) {
         s_item_t *item = &self->items[i];
@@ -573,8 +578,10 @@ s_open (intake_t *self, char *err, size_t errlen)
     MDB_txn *txn;
     if (sw_store_read (self->store, &txn) == 0) {
         uint64_t v;
-        if (sw_store_get_u64 (txn, self->meta, "now", &v) == 0)
+        if (sw_store_get_u64 (txn, self->meta, "now", &v) == 0) {
             self->now = (int64_t) v;
+            self->clock_set = true;
+        }
         MDB_val k = { 2, "tz" }, tv;
         if (mdb_get (txn, self->meta, &k, &tv) == 0 && tv.mv_size < sizeof self->tz) {
             memcpy (self->tz, tv.mv_data, tv.mv_size);
@@ -666,6 +673,7 @@ s_loop (intake_t *self, zsock_t *pipe)
                 break;
             }
             self->now = self->txn_now;
+            self->clock_set = self->txn_clock_set;
             memcpy (self->tz, self->txn_tz, sizeof self->tz);
             if (self->tick_due)
                 last_tick = mono;

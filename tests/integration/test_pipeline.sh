@@ -35,16 +35,22 @@ WANT
     diff -u "$WORK/$form.want" "$WORK/$form.got" || fail "$form: warning events differ"
     ok "$form: exact warning events reached the subscriber"
 
-    jq -r '[.topic, .event.project_id, .event.leader_id, .event.due_at] | @tsv' "$WORK/$form.leaders" \
-        >"$WORK/$form.lgot"
+    # first sends only: unconfirmed reports are re-sent (attempt > 1) as time passes
+    jq -r 'select(.event.attempt == 1) | [.topic, .event.project_id, .event.leader_id, .event.due_at] | @tsv' \
+        "$WORK/$form.leaders" >"$WORK/$form.lgot"
     printf 'leadership.L1\tP3\tL1\t2026-03-11T23:59:59.999+08:00\nleadership.L2\tP2\tL2\t2026-03-14T23:59:59.999+08:00\n' \
         >"$WORK/$form.lwant"
     diff -u "$WORK/$form.lwant" "$WORK/$form.lgot" || fail "$form: leadership reports differ"
-    ok "$form: one same-day leadership report per red, due at local midnight"
+    [ "$(jq -r .event.report_id "$WORK/$form.leaders" | sort -u | wc -l)" = 2 ] \
+        || fail "$form: leadership report ids"
+    # nobody confirmed: the report raised on the 11th was re-sent when time moved
+    [ "$(jq -r 'select(.event.project_id == "P3") | .event.attempt' "$WORK/$form.leaders" | tr '\n' ' ')" = "1 2 3 " ] \
+        || fail "$form: re-sends of the unconfirmed report"
+    ok "$form: one same-day leadership report per red, due at local midnight, re-sent until confirmed"
 
     # sequence numbers are contiguous across topics
     sw --json subscribe --no-follow --from 1 | jq -r .seq >"$WORK/$form.seqs"
-    [ "$(cat "$WORK/$form.seqs" | tr '\n' ' ')" = "1 2 3 4 5 6 " ] \
+    [ "$(cat "$WORK/$form.seqs" | tr '\n' ' ')" = "$(seq 1 "$(wc -l <"$WORK/$form.seqs")" | tr '\n' ' ')" ] \
         || fail "$form: sequence numbers $(tr '\n' ' ' <"$WORK/$form.seqs")"
     # a subscriber that was away asks from a sequence number
     [ "$(sw --json subscribe --no-follow --from 4 warning. | jq -r .topic | head -1)" = warning.red.P2 ] \

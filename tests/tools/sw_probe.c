@@ -1,0 +1,169 @@
+/* sw_probe: sends hand-made, often hostile, frames to the front door and
+ * prints the answer's status and code ("rejected malformed"), or "no answer".
+ * Integration tests use it for what the real command line cannot send.
+ *   sw_probe ENDPOINT CASE [PROJECT]
+ * CASE: garbage truncated oversize empty multi badversion unknown_project
+ *       bad_percent future too_old nul_in_string huge_repeated long_id valid */
+#include "sw_client.h"
+#include "sw_wire.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+s_print (zsock_t *sock)
+{
+    zsock_set_rcvtimeo (sock, 5000);
+    zframe_t *f = zframe_recv (sock);
+    if (!f) {
+        printf ("no answer\n");
+        return;
+    }
+    Sitewatch__V1__Response *r = sitewatch__v1__response__unpack (NULL, zframe_size (f), zframe_data (f));
+    zframe_destroy (&f);
+    if (!r)
+        printf ("bad answer\n");
+    else if (r->body_case == SITEWATCH__V1__RESPONSE__BODY_ACK) {
+        static const char *st[] = { "unspecified", "accepted", "duplicate", "rejected", "retry_later" };
+        printf ("%s %s\n", st[r->ack->status < 5 ? r->ack->status : 0],
+                *r->ack->code ? r->ack->code : "-");
+    }
+    else
+        printf ("answer %d\n", (int) r->body_case);
+    if (r)
+        sitewatch__v1__response__free_unpacked (r, NULL);
+}
+
+static int64_t
+s_server_now (const char *endpoint)
+{
+    sw_client_t *c = sw_client_new (endpoint);
+    Sitewatch__V1__Request req = SITEWATCH__V1__REQUEST__INIT;
+    Sitewatch__V1__ClockCommand cc = SITEWATCH__V1__CLOCK_COMMAND__INIT;
+    cc.op = SITEWATCH__V1__CLOCK_COMMAND__OP__OP_SHOW;
+    req.body_case = SITEWATCH__V1__REQUEST__BODY_CLOCK;
+    req.clock = &cc;
+    Sitewatch__V1__Response *r = sw_client_call (c, &req, 5000, 0);
+    int64_t now = r && r->clock ? r->clock->now : sw_wire_wall_ms ();
+    if (r)
+        sitewatch__v1__response__free_unpacked (r, NULL);
+    sw_client_destroy (&c);
+    return now;
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf (stderr, "usage: sw_probe ENDPOINT CASE [PROJECT]\n");
+        return 2;
+    }
+    const char *ep = argv[1], *kase = argv[2], *project = argc > 3 ? argv[3] : "P1";
+    int64_t now = s_server_now (ep);
+    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    zsock_set_linger (sock, 500);
+    if (zsock_connect (sock, "%s", ep) != 0)
+        return 2;
+
+    Sitewatch__V1__Request req = SITEWATCH__V1__REQUEST__INIT;
+    Sitewatch__V1__Report rep = SITEWATCH__V1__REPORT__INIT;
+    Sitewatch__V1__Problem prob = SITEWATCH__V1__PROBLEM__INIT;
+    Sitewatch__V1__Problem *probs[1] = { &prob };
+    char rid[27];
+    sw_id_new (rid);
+    req.version = SW_WIRE_VERSION;
+    req.request_id = "probe";
+    req.body_case = SITEWATCH__V1__REQUEST__BODY_REPORT;
+    req.report = &rep;
+    rep.report_id = rid;
+    rep.project_id = (char *) project;
+    rep.source = SITEWATCH__V1__SOURCE__SOURCE_COMMISSIONER;
+    rep.observed_at = now;
+    rep.percent_bp = 5000;
+    char *big = NULL;
+    char **many = NULL;
+
+    if (streq (kase, "garbage")) {
+        zstr_send (sock, "\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01 not protobuf");
+        s_print (sock);
+        zsock_destroy (&sock);
+        return 0;
+    }
+    if (streq (kase, "empty")) {
+        zmq_send (zsock_resolve (sock), "", 0, 0);
+        s_print (sock);
+        zsock_destroy (&sock);
+        return 0;
+    }
+    if (streq (kase, "unknown_project"))
+        rep.project_id = "NO_SUCH_PROJECT";
+    else if (streq (kase, "bad_percent"))
+        rep.percent_bp = 10001;
+    else if (streq (kase, "future"))
+        rep.observed_at = now + 3600000;
+    else if (streq (kase, "too_old"))
+        rep.observed_at = now - 15LL * 86400000;
+    else if (streq (kase, "badversion"))
+        req.version = 99;
+    else if (streq (kase, "long_id")) {
+        big = malloc (10001);
+        memset (big, 'x', 10000);
+        big[10000] = 0;
+        rep.report_id = big;
+    }
+    else if (streq (kase, "nul_in_string")) {
+        prob.text = "before\0after";
+        prob.severity = SITEWATCH__V1__SEVERITY__SEVERITY_MINOR;
+        rep.problems = probs;
+        rep.n_problems = 1;
+    }
+    else if (streq (kase, "oversize")) {
+        big = malloc (70001);
+        memset (big, 'a', 70000);
+        big[70000] = 0;
+        prob.text = big;
+        prob.severity = SITEWATCH__V1__SEVERITY__SEVERITY_MINOR;
+        rep.problems = probs;
+        rep.n_problems = 1;
+    }
+    else if (streq (kase, "huge_repeated")) {
+        many = calloc (5000, sizeof *many);
+        for (int i = 0; i < 5000; i++)
+            many[i] = "x/1";
+        rep.resolves = many;
+        rep.n_resolves = 5000;
+    }
+    size_t n;
+    uint8_t *buf = sw_wire_pack (&req.base, &n);
+    if (streq (kase, "nul_in_string")) {
+        /* protobuf-c packs up to the NUL: splice one into the text bytes */
+        uint8_t *pos = memmem (buf, n, "before", 6);
+        if (pos) {
+            uint8_t *copy = malloc (n + 6);
+            size_t off = (size_t) (pos - buf) + 6;
+            memcpy (copy, buf, off);
+            memcpy (copy + off, "\0after", 6);
+            memcpy (copy + off + 6, buf + off, n - off);
+            /* lengths in the envelope are now off by 6: the frame is corrupt
+             * or the string holds a NUL; either way it must be refused */
+            free (buf);
+            buf = copy;
+            n += 6;
+        }
+    }
+    if (streq (kase, "truncated"))
+        n = n / 2;
+    if (streq (kase, "multi")) {
+        zmq_send (zsock_resolve (sock), buf, n, ZMQ_SNDMORE);
+        zmq_send (zsock_resolve (sock), buf, n, 0);
+    }
+    else
+        zmq_send (zsock_resolve (sock), buf, n, 0);
+    s_print (sock);
+    free (buf);
+    free (big);
+    free (many);
+    zsock_destroy (&sock);
+    return 0;
+}

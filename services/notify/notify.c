@@ -43,13 +43,25 @@ s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
     out.seq = self->txn_next;
     out.topic = pub->topic;
     out.at = msg->at;
-    if (pub->payload_case == SITEWATCH__V1__PUBLISH__PAYLOAD_WARNING) {
+    switch (pub->payload_case) {
+    case SITEWATCH__V1__PUBLISH__PAYLOAD_WARNING:
         out.payload_case = SITEWATCH__V1__PUBLISHED__PAYLOAD_WARNING;
         out.warning = pub->warning;
-    }
-    else if (pub->payload_case == SITEWATCH__V1__PUBLISH__PAYLOAD_LEADERSHIP) {
+        break;
+    case SITEWATCH__V1__PUBLISH__PAYLOAD_LEADERSHIP:
         out.payload_case = SITEWATCH__V1__PUBLISHED__PAYLOAD_LEADERSHIP;
         out.leadership = pub->leadership;
+        break;
+    case SITEWATCH__V1__PUBLISH__PAYLOAD_CASE_EVENT:
+        out.payload_case = SITEWATCH__V1__PUBLISHED__PAYLOAD_CASE_EVENT;
+        out.case_event = pub->case_event;
+        break;
+    case SITEWATCH__V1__PUBLISH__PAYLOAD_DIGEST:
+        out.payload_case = SITEWATCH__V1__PUBLISHED__PAYLOAD_DIGEST;
+        out.digest = pub->digest;
+        break;
+    default:
+        break;
     }
     uint8_t kb[8];
     sw_u64_be (out.seq, kb);

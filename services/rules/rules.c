@@ -350,9 +350,9 @@ s_apply_registry (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *ms
     }
     sw_info ("rules", "registry_applied", "projects=%zu timezone=%s", reg->n_projects,
              reg->timezone);
-    /* Escalation needs the people and the calendar. */
+    /* Escalation needs the people, the calendar and each project's unit,
+     * commissioner and leader (cases are addressed to them). */
     Sitewatch__V1__ChainMsg fwd = *msg;
-    fwd.registry = &head;
     return sw_stage_forward (self->stage, txn, &fwd);
 }
 
@@ -446,6 +446,11 @@ s_apply_report (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
     rc = s_put (txn, self->reports, key, kl, &r->base);
     if (rc == 0)
         rc = s_judge_one (self, txn, def, st, msg->at, false, 0);
+    if (rc == 0 && (r->n_problems || r->n_resolves)) {
+        /* Problems open supervision cases: escalation needs them, with ids. */
+        Sitewatch__V1__ChainMsg fwd = *msg;
+        rc = sw_stage_forward (self->stage, txn, &fwd);
+    }
     sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
     sitewatch__v1__project_def__free_unpacked (def, NULL);
     return rc;

@@ -3,7 +3,8 @@
  * Integration tests use it for what the real command line cannot send.
  *   sw_probe ENDPOINT CASE [PROJECT]
  * CASE: garbage truncated oversize empty multi badversion unknown_project
- *       bad_percent future too_old nul_in_string huge_repeated long_id valid */
+ *       bad_percent future too_old nul_in_string huge_repeated long_id valid
+ * (valid: a correct report, accepted) */
 #include "sw_client.h"
 #include "sw_wire.h"
 

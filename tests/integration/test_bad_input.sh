@@ -1,0 +1,56 @@
+# Integration: malformed, truncated, oversized and hostile frames at the
+# front door each get their rejection code, store nothing, and never stop
+# the server from serving the next client.
+source "$(dirname "$0")/lib.sh" "$1" "$2"
+PROBE="$BUILD/tests/sw_probe"
+
+start_sitewatchd
+sw clock set 2026-03-11T10:00:00+08:00 >/dev/null
+sw registry import "$SRC/tests/integration/data/mini.yaml" >/dev/null 2>&1
+
+check () {
+    local kase=$1 want=$2 got
+    got=$("$PROBE" "$SITEWATCH_ENDPOINT" "$kase" 2>/dev/null)
+    [ "$got" = "$want" ] || fail "$kase: want '$want', got '$got'"
+    ok "$kase -> $want"
+}
+check garbage "rejected malformed"
+check truncated "rejected malformed"
+check empty "rejected malformed"
+check multi "rejected malformed"
+check badversion "rejected unsupported_version"
+check oversize "rejected too_large"
+check long_id "rejected malformed"
+check nul_in_string "rejected malformed"
+check huge_repeated "rejected malformed"
+check unknown_project "rejected unknown_project"
+check bad_percent "rejected bad_percent"
+check future "rejected future_timestamp"
+check too_old "rejected too_old"
+check valid "accepted -"
+
+# Through the real command line as well
+out=$(sw --json report --project P1 --percent 101 --id bad1 || true)
+[ "$(jq -r .code <<<"$out")" = bad_percent ] || fail "cli bad percent: $out"
+rc=0; sw report --project P1 --percent 101 --id bad1 >/dev/null 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "a rejection must exit 1, got $rc"
+rc=0; sw report --project P1 --percent 50.555 >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "3 decimals is a usage error (exit 2), got $rc"
+ok "command line: rejection exits 1 with the code, bad usage exits 2"
+
+# Nothing rejected was stored: only the one valid report reached rules.
+n=$(sw --json project P1 | jq '.reports | length')
+[ "$n" = 1 ] || fail "rules holds $n reports for P1, want 1"
+# A registry with errors changes nothing and names the line.
+printf 'zone: x\ntimezone: Asia/Shanghai\nperiod_anchor: 2026-03-01\nleaders: []\ncommissioners: []\nprojects:\n  - id: Q1\n    name: q\n    kind: social\n    state: started\n    commissioner: NOBODY\n    leader: L1\n    start: 2026-03-01\n    end: 2026-02-01\n' >"$WORK/bad.yaml"
+if sw registry import "$WORK/bad.yaml" 2>"$WORK/bad.err"; then fail "bad registry applied"; fi
+grep -q "line" "$WORK/bad.err" || fail "registry errors name no line: $(cat "$WORK/bad.err")"
+[ "$(sw --json status | jq length)" = 3 ] || fail "a refused registry changed the board"
+ok "nothing rejected was stored; a refused registry changes nothing"
+
+# The server still serves.
+kill -0 "$(pid_of sitewatchd)" || fail "sitewatchd died"
+[ "$(sw --json report --project P2 --percent 10 | jq -r .status)" = accepted ] || fail "no longer serving"
+ok "still serving after hostile input"
+stop_soft sitewatchd
+echo "19 passed, 0 failed"

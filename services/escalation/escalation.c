@@ -99,6 +99,12 @@ s_apply_warning (escalation_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg
     /* A red reaches the leader in charge the same local day. */
     char id[256], leader_name[256];
     snprintf (id, sizeof id, "LR-%s", ev->event_id);
+    /* The notifier confirms this id through the front door, which takes ids
+     * of A-Z a-z 0-9 . _ - : / only; event ids are "<project>#<n>". '#' never
+     * occurs in a project id, so "LR-<project>.<n>" stays one-to-one. */
+    for (char *c = id; *c; c++)
+        if (*c == '#')
+            *c = '.';
     Sitewatch__V1__LeadershipReport lr = SITEWATCH__V1__LEADERSHIP_REPORT__INIT;
     lr.report_id = id;
     lr.project_id = ev->project_id;
@@ -329,7 +335,7 @@ s_open (escalation_t *self, char *err, size_t errlen)
     if (sw_store_dbi (self->store, "leadership", 0, &self->records) != 0
         || sw_store_dbi (self->store, "leadership.pending", 0, &self->pending) != 0
         || sw_store_dbi (self->store, "escalation.meta", 0, &self->meta) != 0) {
-        snprintf (err, errlen, "cannot open escalation databases in %s", self->args->data_dir);
+        snprintf (err, errlen, "cannot open escalation databases in %.300s", self->args->data_dir);
         return -1;
     }
     MDB_txn *txn;

@@ -571,7 +571,7 @@ s_open (intake_t *self, char *err, size_t errlen)
     if (sw_store_dbi (self->store, "dedup", 0, &self->dedup) != 0
         || sw_store_dbi (self->store, "projects", 0, &self->projects) != 0
         || sw_store_dbi (self->store, "intake.meta", 0, &self->meta) != 0) {
-        snprintf (err, errlen, "cannot open intake databases in %s", self->args->data_dir);
+        snprintf (err, errlen, "cannot open intake databases in %.300s", self->args->data_dir);
         return -1;
     }
     snprintf (self->tz, sizeof self->tz, "Asia/Shanghai");

@@ -178,7 +178,7 @@ s_open (notify_t *self, char *err, size_t errlen)
         return -1;
     if (sw_store_dbi (self->store, "log", 0, &self->log) != 0
         || sw_store_dbi (self->store, "notify.meta", 0, &self->meta) != 0) {
-        snprintf (err, errlen, "cannot open notify databases in %s", self->args->data_dir);
+        snprintf (err, errlen, "cannot open notify databases in %.300s", self->args->data_dir);
         return -1;
     }
     self->next = 1;

@@ -142,6 +142,9 @@ s_judge (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
 
     rules_verdict_t v;
     rules_policy_evaluate (&self->policy, &in, day, &v);
+    /* The plan is known even before the first report: the board shows it. */
+    int32_t planned_bp
+        = rules_policy_planned_bp (def->start_day, def->end_day, ms, def->n_milestones, day);
     if (ms != stack_ms)
         free (ms);
 
@@ -177,7 +180,7 @@ s_judge (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
     }
     st->has_lag = v.has_lag;
     st->lag_pp = v.lag_pp;
-    st->planned_pct = v.planned_pct;
+    st->planned_pct = v.has_lag ? v.planned_pct : planned_bp / 100.0;
     st->actual_pct = v.actual_pct;
 
     int rc = 0;
@@ -339,7 +342,10 @@ s_apply_registry (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *ms
                                   : SITEWATCH__V1__LEVEL__LEVEL_GREEN;
             fresh.prev_close_level = SITEWATCH__V1__LEVEL__LEVEL_GREEN;
             fresh.since = msg->at;
-            rc = s_put (txn, self->states, def->id, strlen (def->id), &fresh.base);
+            /* Judged now (no report, no close: green, no event) so the
+             * board shows its planned progress from the start. */
+            rc = s_judge_one (self, txn, def, &fresh, msg->at, false, 0);
+            s_free_reasons (fresh.reasons, fresh.n_reasons);
         }
         else {
             rc = s_judge_one (self, txn, def, st, msg->at, false, 0);
@@ -785,7 +791,7 @@ s_open (rules_t *self, char *err, size_t errlen)
         || sw_store_dbi (self->store, "reports", 0, &self->reports) != 0
         || sw_store_dbi (self->store, "events", 0, &self->events) != 0
         || sw_store_dbi (self->store, "rules.meta", 0, &self->meta) != 0) {
-        snprintf (err, errlen, "cannot open rules databases in %s", self->args->data_dir);
+        snprintf (err, errlen, "cannot open rules databases in %.300s", self->args->data_dir);
         return -1;
     }
     MDB_txn *txn;

@@ -3,26 +3,40 @@
  * subdirectory per service. Same code as the four separate binaries. */
 #include "escalation.h"
 #include "intake.h"
+#include "notifier.h"
 #include "notify.h"
 #include "rules.h"
 #include "sw_log.h"
 #include "sw_service.h"
 
 #include <stdio.h>
+#include <string.h>
 
 typedef struct {
     const char *name;
     zactor_fn *fn;
 } s_service_t;
 
-/* Downstream first, so each hop finds its peer bound. */
+/* Downstream first, so each hop finds its peer bound. The leadership
+ * notifier (--notifier on) is a client of the front door: it starts after
+ * intake and, stopping in reverse order, is the first to stop. */
 static const s_service_t s_services[] = {
     { "notify", notify_actor },
     { "escalation", escalation_actor },
     { "rules", rules_actor },
     { "intake", intake_actor },
+    { "notifier", notifier_actor },
 };
 #define N_SERVICES (sizeof s_services / sizeof s_services[0])
+
+/* --notifier: on | off. 0 / -1 for anything else. */
+static int
+s_notifier_on (const sw_config_t *cfg, bool *on)
+{
+    const char *v = sw_config_get (cfg, "notifier");
+    *on = v && strcmp (v, "on") == 0;
+    return *on || (v && strcmp (v, "off") == 0) ? 0 : -1;
+}
 
 int
 main (int argc, char **argv)
@@ -42,6 +56,13 @@ main (int argc, char **argv)
         sw_config_destroy (&cfg);
         return 2;
     }
+    bool with_notifier;
+    if (s_notifier_on (cfg, &with_notifier) != 0) {
+        fprintf (stderr, "sitewatchd: --notifier must be on or off, not '%s'\n",
+                 sw_config_get (cfg, "notifier"));
+        sw_config_destroy (&cfg);
+        return 2;
+    }
     sw_service_apply_logging (cfg);
     zsys_init ();
     static sw_service_args_t args[N_SERVICES];
@@ -49,6 +70,8 @@ main (int argc, char **argv)
     zpoller_t *poller = zpoller_new (NULL);
     int status = 0;
     for (size_t i = 0; i < N_SERVICES; i++) {
+        if (s_services[i].fn == notifier_actor && !with_notifier)
+            continue;
         sw_service_args_init (&args[i], cfg, s_services[i].name, true);
         actors[i] = zactor_new (s_services[i].fn, &args[i]);
         if (!actors[i] || args[i].status != 0) {

@@ -1,5 +1,6 @@
 /* rules: registry, reports and levels; judges with rules_policy, emits events. */
 #include "rules.h"
+#include "rules_digest.h"
 #include "rules_policy.h"
 #include "sw_calendar.h"
 #include "sw_log.h"
@@ -16,6 +17,7 @@ typedef struct {
     sw_store_t *store;
     sw_stage_t *stage;
     MDB_dbi projects, states, reports, events, meta;
+    MDB_dbi checkins, history;     /* site days; counts by level per close */
     rules_policy_config_t policy;
     sw_calendar_t *cal, *txn_cal;  /* committed and batch-local */
 } rules_t;
@@ -233,7 +235,257 @@ s_judge_one (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
     return rc;
 }
 
-/* Judges every project at the close of each period that ended by `upto`. */
+/* ------------------------------------------------- express report (§6) */
+
+/* Keys that sort like the signed number: the sign bit flipped, big-endian. */
+static void
+s_period_key (int64_t period, uint8_t out[8])
+{
+    sw_u64_be ((uint64_t) period ^ (UINT64_C (1) << 63), out);
+}
+
+/* "<commissioner>\0<day>": one commissioner's site days together, in order. */
+static size_t
+s_checkin_key (uint8_t *buf, size_t cap, const char *commissioner, int32_t day)
+{
+    size_t n = strnlen (commissioner, cap - 5);
+    memcpy (buf, commissioner, n);
+    buf[n] = 0;
+    uint32_t u = (uint32_t) day ^ UINT32_C (0x80000000);
+    buf[n + 1] = (uint8_t) (u >> 24);
+    buf[n + 2] = (uint8_t) (u >> 16);
+    buf[n + 3] = (uint8_t) (u >> 8);
+    buf[n + 4] = (uint8_t) u;
+    return n + 5;
+}
+
+/* A check-in marks its local day as a site day of its commissioner (the
+ * value counts check-ins that day). Passed on downstream as before. */
+static int
+s_apply_checkin (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
+{
+    const Sitewatch__V1__Checkin *c = msg->checkin;
+    int rc = 0;
+    if (self->txn_cal && c->commissioner_id && *c->commissioner_id) {
+        uint8_t key[200];
+        size_t kl = s_checkin_key (key, sizeof key, c->commissioner_id,
+                                   sw_calendar_local_day (self->txn_cal, c->at));
+        MDB_val k = { kl, key }, v;
+        uint32_t count = 0;
+        rc = mdb_get (txn, self->checkins, &k, &v);
+        if (rc == 0 && v.mv_size == sizeof count)
+            memcpy (&count, v.mv_data, sizeof count);
+        if (rc == 0 || rc == MDB_NOTFOUND) {
+            count++;
+            MDB_val nv = { sizeof count, &count };
+            rc = mdb_put (txn, self->checkins, &k, &nv, 0);
+        }
+        if (rc != 0)
+            return rc;
+    }
+    Sitewatch__V1__ChainMsg fwd = *msg;
+    return sw_stage_forward (self->stage, txn, &fwd);
+}
+
+/* Counts a report in the channels of the period of its observed_at; a newer
+ * period starts the count afresh, a report of an older one (late) is left
+ * out: that period's express report is already out. */
+static void
+s_count_channel (Sitewatch__V1__RulesProjectState *st, int64_t period, Sitewatch__V1__Source source)
+{
+    bool empty = st->sources_mask == 0 && st->period_reports == 0;
+    if (!empty && period < st->sources_period)
+        return;
+    if (empty || period > st->sources_period) {
+        st->sources_period = period;
+        st->sources_mask = 0;
+        st->period_reports = 0;
+        st->period_reports_commissioner = 0;
+        st->period_reports_unit = 0;
+        st->period_reports_local = 0;
+    }
+    st->sources_mask |= rules_digest_channel_bit (source);
+    st->period_reports++;
+    if (source == SITEWATCH__V1__SOURCE__SOURCE_COMMISSIONER)
+        st->period_reports_commissioner++;
+    else if (source == SITEWATCH__V1__SOURCE__SOURCE_UNIT)
+        st->period_reports_unit++;
+    else if (source == SITEWATCH__V1__SOURCE__SOURCE_LOCAL)
+        st->period_reports_local++;
+}
+
+/* A project as judged at a close, with its level at the close before. */
+typedef struct {
+    Sitewatch__V1__ProjectDef *def;
+    Sitewatch__V1__RulesProjectState *st;
+    Sitewatch__V1__Level prev;
+} s_closing_t;
+
+static void
+s_closing_free (s_closing_t *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        sitewatch__v1__project_def__free_unpacked (c[i].def, NULL);
+        sitewatch__v1__rules_project_state__free_unpacked (c[i].st, NULL);
+    }
+    free (c);
+}
+
+/* The local days with a check-in of one commissioner from first to last. */
+static int32_t *
+s_site_days (rules_t *self, MDB_txn *txn, const char *commissioner, int32_t first, int32_t last,
+             size_t *count)
+{
+    size_t cap = 8, n = 0;
+    int32_t *days = malloc (cap * sizeof *days);
+    if (!days)
+        abort ();
+    uint8_t from[200];
+    size_t pl = s_checkin_key (from, sizeof from, commissioner, first) - 4;
+    MDB_cursor *cur;
+    if (mdb_cursor_open (txn, self->checkins, &cur) == 0) {
+        MDB_val k = { pl + 4, from }, v;
+        for (int rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+             rc == 0 && k.mv_size == pl + 4 && memcmp (k.mv_data, from, pl) == 0;
+             rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+            const uint8_t *b = (const uint8_t *) k.mv_data + pl;
+            uint32_t u = (uint32_t) b[0] << 24 | (uint32_t) b[1] << 16 | (uint32_t) b[2] << 8 | b[3];
+            int32_t day = (int32_t) (u ^ UINT32_C (0x80000000));
+            if (day > last)
+                break;
+            if (n == cap) {
+                cap *= 2;
+                days = realloc (days, cap * sizeof *days);
+                if (!days)
+                    abort ();
+            }
+            days[n++] = day;
+        }
+        mdb_cursor_close (cur);
+    }
+    *count = n;
+    return days;
+}
+
+/* Up to max history points of the closes before period k, unpacked. */
+static Sitewatch__V1__DigestHistoryPoint **
+s_history_before (rules_t *self, MDB_txn *txn, int64_t k, size_t max, size_t *count)
+{
+    Sitewatch__V1__DigestHistoryPoint **pts = calloc (max ? max : 1, sizeof *pts);
+    if (!pts)
+        abort ();
+    size_t n = 0;
+    uint8_t kb[8];
+    s_period_key (k, kb);
+    MDB_cursor *cur;
+    if (max && mdb_cursor_open (txn, self->history, &cur) == 0) {
+        MDB_val key = { 8, kb }, v;
+        int rc = mdb_cursor_get (cur, &key, &v, MDB_SET_RANGE);
+        rc = rc == 0 ? mdb_cursor_get (cur, &key, &v, MDB_PREV)
+                     : mdb_cursor_get (cur, &key, &v, MDB_LAST);
+        for (; rc == 0 && n < max; rc = mdb_cursor_get (cur, &key, &v, MDB_PREV)) {
+            Sitewatch__V1__DigestHistoryPoint *p
+                = sitewatch__v1__digest_history_point__unpack (NULL, v.mv_size, v.mv_data);
+            if (p)
+                pts[n++] = p;
+        }
+        mdb_cursor_close (cur);
+    }
+    *count = n;
+    return pts;
+}
+
+/* Compiles the express report of period k (closed at t) from the projects
+ * just judged, keeps this close's counts for the chart, and forwards the
+ * report to escalation in the same transaction. */
+static int
+s_digest (rules_t *self, MDB_txn *txn, int64_t k, int64_t t, const s_closing_t *c, size_t n)
+{
+    int rc;
+    Sitewatch__V1__Registry *reg = s_registry (self, txn, &rc);
+    if (!reg && rc != MDB_NOTFOUND)
+        return rc;
+    rules_digest_input_t in;
+    memset (&in, 0, sizeof in);
+    in.period = k;
+    in.first_day = sw_calendar_period_first_day (self->txn_cal, k);
+    in.last_day = sw_calendar_period_first_day (self->txn_cal, k + 1) - 1;
+    in.closed_at = t;
+    in.zone_name = reg ? reg->zone_name : "";
+    in.timezone = reg ? reg->timezone : sw_calendar_tz (self->txn_cal);
+
+    rules_digest_project_t *ps = calloc (n ? n : 1, sizeof *ps);
+    if (!ps)
+        abort ();
+    for (size_t i = 0; i < n; i++) {
+        const Sitewatch__V1__RulesProjectState *st = c[i].st;
+        rules_digest_project_t *p = &ps[i];
+        p->project_id = c[i].def->id;
+        p->name = c[i].def->name;
+        p->commissioner = c[i].def->commissioner;
+        p->level = (rules_level_t) st->level;
+        p->prev_level = (rules_level_t) c[i].prev;
+        p->reasons = st->reasons;
+        p->n_reasons = st->n_reasons;
+        p->has_lag = st->has_lag;
+        p->lag_pp = st->lag_pp;
+        p->planned_pct = st->planned_pct;
+        p->actual_pct = st->actual_pct;
+        p->reported = s_has_period (st, k);
+        if (st->sources_period == k) {
+            p->channels = st->sources_mask;
+            p->reports[0] = st->period_reports_commissioner;
+            p->reports[1] = st->period_reports_unit;
+            p->reports[2] = st->period_reports_local;
+        }
+    }
+    in.projects = ps;
+    in.n_projects = n;
+
+    size_t nc = reg ? reg->n_commissioners : 0;
+    rules_digest_commissioner_t *cs = calloc (nc ? nc : 1, sizeof *cs);
+    if (!cs)
+        abort ();
+    int32_t window_first = in.last_day - RULES_DIGEST_WINDOW_DAYS + 1;
+    for (size_t i = 0; i < nc; i++) {
+        cs[i].commissioner_id = reg->commissioners[i]->id;
+        cs[i].name = reg->commissioners[i]->name;
+        cs[i].checkin_days = s_site_days (self, txn, reg->commissioners[i]->id, window_first,
+                                          in.last_day, &cs[i].n_checkin_days);
+    }
+    in.commissioners = cs;
+    in.n_commissioners = nc;
+    in.history = s_history_before (self, txn, k, RULES_DIGEST_HISTORY - 1, &in.n_history);
+
+    Sitewatch__V1__Digest *d = rules_digest_compile (&in);
+    uint8_t kb[8];
+    s_period_key (k, kb);
+    rc = s_put (txn, self->history, kb, 8, &d->history[d->n_history - 1]->base);
+    if (rc == 0) {
+        Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
+        msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_DIGEST;
+        msg.digest = d;
+        msg.at = t;
+        rc = sw_stage_forward (self->stage, txn, &msg);
+    }
+    sw_info ("rules", "digest_compiled",
+             "period=%lld green=%u yellow=%u red=%u not_started=%u no_report=%zu", (long long) k,
+             d->green, d->yellow, d->red, d->not_started, d->n_no_report);
+    rules_digest_destroy (&d);
+    for (size_t i = 0; i < in.n_history; i++)
+        sitewatch__v1__digest_history_point__free_unpacked (in.history[i], NULL);
+    free ((void *) in.history);
+    for (size_t i = 0; i < nc; i++)
+        free ((void *) cs[i].checkin_days);
+    free (cs);
+    free (ps);
+    if (reg)
+        sitewatch__v1__registry__free_unpacked (reg, NULL);
+    return rc;
+}
+
+/* Judges every project at the close of each period that ended by `upto`,
+ * then compiles that period's express report. */
 static int
 s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
 {
@@ -253,7 +505,10 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
         if (rc != 0)
             return rc;
         MDB_val key, val;
-        size_t judged = 0;
+        size_t judged = 0, cap = 64;
+        s_closing_t *closing = malloc (cap * sizeof *closing);
+        if (!closing)
+            abort ();
         for (rc = mdb_cursor_get (cur, &key, &val, MDB_FIRST); rc == 0;
              rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
             Sitewatch__V1__ProjectDef *def
@@ -265,19 +520,31 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
             if (mdb_get (txn, self->states, &key, &sv) == 0)
                 st = sitewatch__v1__rules_project_state__unpack (NULL, sv.mv_size, sv.mv_data);
             if (st) {
+                Sitewatch__V1__Level prev = st->prev_close_level;
                 int jrc = s_judge_one (self, txn, def, st, t, true, k);
-                sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
-                judged++;
                 if (jrc != 0) {
+                    sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
                     sitewatch__v1__project_def__free_unpacked (def, NULL);
+                    s_closing_free (closing, judged);
                     mdb_cursor_close (cur);
                     return jrc;
                 }
+                if (judged == cap) {
+                    cap *= 2;
+                    closing = realloc (closing, cap * sizeof *closing);
+                    if (!closing)
+                        abort ();
+                }
+                closing[judged++] = (s_closing_t) { def, st, prev };
+                continue;
             }
             sitewatch__v1__project_def__free_unpacked (def, NULL);
         }
         mdb_cursor_close (cur);
-        if (rc != MDB_NOTFOUND)
+        if (rc == MDB_NOTFOUND)
+            rc = s_digest (self, txn, k, t, closing, judged);
+        s_closing_free (closing, judged);
+        if (rc != 0)
             return rc;
         closed = k;
         rc = sw_store_put_u64 (txn, self->meta, "closed", (uint64_t) closed);
@@ -435,7 +702,11 @@ s_apply_report (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
         st->actual_bp = r->percent_bp;
         st->actual_observed_at = r->observed_at;
     }
-    if (r->legitimate_reason && *r->legitimate_reason) {
+    /* A reason claimed again in the same words keeps its decision; a new
+     * one waits for an operator. */
+    if (r->legitimate_reason && *r->legitimate_reason
+        && !(st->reason_state == RULES_REASON_APPROVED
+             && strcmp (st->reason_text, r->legitimate_reason) == 0)) {
         if (st->reason_text != protobuf_c_empty_string)
             free (st->reason_text);
         st->reason_text = strdup (r->legitimate_reason);
@@ -445,6 +716,9 @@ s_apply_report (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
     }
     s_remember_period (st, sw_calendar_period_of_day (
                                self->txn_cal, sw_calendar_local_day (self->txn_cal, r->observed_at)));
+    s_count_channel (st, sw_calendar_period_of_day (
+                             self->txn_cal, sw_calendar_local_day (self->txn_cal, r->observed_at)),
+                     r->source);
     st->reports++;
     st->last_report_at = msg->at;
     uint8_t key[256];
@@ -538,9 +812,10 @@ s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
         return s_apply_report (self, txn, msg);
     case SITEWATCH__V1__CHAIN_MSG__BODY_REASON:
         return s_apply_reason (self, txn, msg);
+    case SITEWATCH__V1__CHAIN_MSG__BODY_CHECKIN:
+        return s_apply_checkin (self, txn, msg);
     case SITEWATCH__V1__CHAIN_MSG__BODY_TICK:
-    case SITEWATCH__V1__CHAIN_MSG__BODY_CONFIRM:
-    case SITEWATCH__V1__CHAIN_MSG__BODY_CHECKIN: {
+    case SITEWATCH__V1__CHAIN_MSG__BODY_CONFIRM: {
         /* Not ours: pass on in order (escalation confirms; digests count). */
         Sitewatch__V1__ChainMsg fwd = *msg;
         return sw_stage_forward (self->stage, txn, &fwd);
@@ -790,7 +1065,9 @@ s_open (rules_t *self, char *err, size_t errlen)
         || sw_store_dbi (self->store, "states", 0, &self->states) != 0
         || sw_store_dbi (self->store, "reports", 0, &self->reports) != 0
         || sw_store_dbi (self->store, "events", 0, &self->events) != 0
-        || sw_store_dbi (self->store, "rules.meta", 0, &self->meta) != 0) {
+        || sw_store_dbi (self->store, "rules.meta", 0, &self->meta) != 0
+        || sw_store_dbi (self->store, "rules.checkins", 0, &self->checkins) != 0
+        || sw_store_dbi (self->store, "rules.history", 0, &self->history) != 0) {
         snprintf (err, errlen, "cannot open rules databases in %.300s", self->args->data_dir);
         return -1;
     }

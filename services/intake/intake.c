@@ -1,6 +1,7 @@
 /* intake: validate, deduplicate, journal durably, then acknowledge. */
 #include "intake.h"
 #include "intake_validate.h"
+#include "sw_clock.h"
 #include "sw_link.h"
 #include "sw_log.h"
 #include "sw_registry.h"
@@ -32,9 +33,7 @@ typedef struct {
     zsock_t *front, *hop, *q_rules, *q_escalation, *q_notify;
     sw_link_out_t *out;
     MDB_dbi dedup, projects, meta;
-    bool manual;
-    bool clock_set, txn_clock_set; /* manual: has an operator set it yet? */
-    int64_t now, txn_now;          /* intake's clock as journaled */
+    sw_clock_t clock, txn_clock;   /* committed, and inside the batch */
     int64_t max_skew, max_age;
     uint64_t overload;
     char tz[64], txn_tz[64];
@@ -77,7 +76,7 @@ s_set_clock (intake_t *self, s_item_t *item, int64_t now, const char *tz)
 {
     Sitewatch__V1__Response resp = SITEWATCH__V1__RESPONSE__INIT;
     Sitewatch__V1__ClockState cs = SITEWATCH__V1__CLOCK_STATE__INIT;
-    cs.mode = self->manual ? "manual" : "wall";
+    cs.mode = self->clock.manual ? "manual" : "wall";
     cs.now = now;
     cs.timezone = (char *) tz;
     resp.body_case = SITEWATCH__V1__RESPONSE__BODY_CLOCK;
@@ -85,13 +84,11 @@ s_set_clock (intake_t *self, s_item_t *item, int64_t now, const char *tz)
     s_set_resp (item, &resp);
 }
 
+/* The instant stamped on what this batch journals. */
 static int64_t
-s_clock (const intake_t *self)
+s_clock (intake_t *self)
 {
-    if (self->manual)
-        return self->txn_now;
-    int64_t wall = sw_wire_wall_ms ();
-    return wall > self->txn_now ? wall : self->txn_now;
+    return sw_clock_now (&self->txn_clock, sw_wire_wall_ms ());
 }
 
 /* --------------------------------------------------------------- journal */
@@ -100,7 +97,7 @@ static int
 s_journal (intake_t *self, MDB_txn *txn, Sitewatch__V1__ChainMsg *msg)
 {
     msg->origin_seq = sw_link_out_next_seq (self->out);
-    msg->at = self->txn_now;
+    msg->at = self->txn_clock.now;
     size_t n;
     uint8_t *buf = sw_wire_pack (&msg->base, &n);
     int rc = sw_link_out_append (self->out, txn, buf, n);
@@ -113,8 +110,8 @@ s_journal_tick (intake_t *self, MDB_txn *txn)
 {
     Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
     Sitewatch__V1__ClockState tick = SITEWATCH__V1__CLOCK_STATE__INIT;
-    tick.mode = self->manual ? "manual" : "wall";
-    tick.now = self->txn_now;
+    tick.mode = self->clock.manual ? "manual" : "wall";
+    tick.now = self->txn_clock.now;
     tick.timezone = self->txn_tz;
     msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_TICK;
     msg.tick = &tick;
@@ -178,8 +175,6 @@ s_do_report (intake_t *self, MDB_txn *txn, s_item_t *item)
             abort ();
     }
     r->received_at = ctx.now;
-    if (self->txn_now < ctx.now)
-        self->txn_now = ctx.now;
     uint8_t seqb[8];
     sw_u64_be (sw_link_out_next_seq (self->out), seqb);
     val.mv_size = 8;
@@ -214,8 +209,6 @@ s_do_checkin (intake_t *self, MDB_txn *txn, s_item_t *item)
         s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, v.code, v.message);
         return 0;
     }
-    if (self->txn_now < ctx.now)
-        self->txn_now = ctx.now;
     Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
     msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_CHECKIN;
     msg.checkin = c;
@@ -229,28 +222,15 @@ static int
 s_do_clock (intake_t *self, MDB_txn *txn, s_item_t *item)
 {
     Sitewatch__V1__ClockCommand *c = item->req->clock;
-    if (!self->manual) {
-        s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "clock_wall",
-                   "the clock is the system clock (--clock wall); start the servers with "
-                   "--clock manual to move time by hand");
+    sw_clock_result_t r = c->op == SITEWATCH__V1__CLOCK_COMMAND__OP__OP_SET
+                              ? sw_clock_set (&self->txn_clock, c->value_ms)
+                              : sw_clock_advance (&self->txn_clock, c->value_ms);
+    if (r != SW_CLOCK_OK) {
+        s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, sw_clock_code (r),
+                   sw_clock_message (r));
         return 0;
     }
-    int64_t next = c->op == SITEWATCH__V1__CLOCK_COMMAND__OP__OP_SET ? c->value_ms
-                                                                       : self->txn_now + c->value_ms;
-    if (c->op == SITEWATCH__V1__CLOCK_COMMAND__OP__OP_ADVANCE && c->value_ms < 0) {
-        s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "clock_backwards",
-                   "time only moves forward");
-        return 0;
-    }
-    /* The first "clock set" of a fresh manual clock may go anywhere (a
-     * scenario starts in the past); after that time only moves forward. */
-    if (next < self->txn_now && (self->txn_clock_set || c->op != SITEWATCH__V1__CLOCK_COMMAND__OP__OP_SET)) {
-        s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "clock_backwards",
-                   "time only moves forward: the new instant is before the current one");
-        return 0;
-    }
-    self->txn_now = next;
-    self->txn_clock_set = true;
+    int64_t next = self->txn_clock.now;
     int rc = sw_store_put_u64 (txn, self->meta, "now", (uint64_t) next);
     if (rc == 0)
         rc = s_journal_tick (self, txn);
@@ -275,7 +255,7 @@ s_do_registry (intake_t *self, MDB_txn *txn, s_item_t *item)
     int rc = mdb_put (txn, self->meta, &k, &v, 0);
     if (rc != 0)
         return rc;
-    self->txn_now = s_clock (self);
+    s_clock (self);
     Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
     msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_REGISTRY;
     msg.registry = reg;
@@ -296,7 +276,35 @@ s_do_registry (intake_t *self, MDB_txn *txn, s_item_t *item)
     return 0;
 }
 
-/* Confirmations and reason decisions travel the chain to their owner. */
+static bool
+s_text_ok (const char *s)
+{
+    size_t n = s ? strlen (s) : 0;
+    return n <= INTAKE_MAX_TEXT && (!s || intake_valid_utf8 (s, n));
+}
+
+/* A case command as the door can judge it: ids, an action, texts. Whether
+ * the case can take it is the ladder's to say, in escalation. */
+static bool
+s_case_command_ok (const Sitewatch__V1__CaseCommand *c)
+{
+    if (!c || !intake_valid_id (c->case_id)
+        || c->op < SITEWATCH__V1__CASE_COMMAND__OP__OP_MEETING
+        || c->op > SITEWATCH__V1__CASE_COMMAND__OP__OP_CLOSE
+        || (c->command_id && *c->command_id && !intake_valid_id (c->command_id))
+        || (c->outcome && *c->outcome && strcmp (c->outcome, "resolved") != 0
+            && strcmp (c->outcome, "unresolved") != 0)
+        || !s_text_ok (c->unit) || !s_text_ok (c->person) || !s_text_ok (c->note)
+        || !s_text_ok (c->reason) || c->n_units > 32)
+        return false;
+    for (size_t i = 0; i < c->n_units; i++)
+        if (!s_text_ok (c->units[i]))
+            return false;
+    return true;
+}
+
+/* Confirmations, reason decisions and case commands travel the chain to
+ * their owner. */
 static int
 s_do_forward (intake_t *self, MDB_txn *txn, s_item_t *item)
 {
@@ -311,6 +319,40 @@ s_do_forward (intake_t *self, MDB_txn *txn, s_item_t *item)
         msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_CONFIRM;
         msg.confirm = item->req->confirm;
         id = item->req->confirm->report_id;
+    }
+    else if (item->req->body_case == SITEWATCH__V1__REQUEST__BODY_CASE_COMMAND) {
+        Sitewatch__V1__CaseCommand *cc = item->req->case_command;
+        if (!s_case_command_ok (cc)) {
+            s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "malformed",
+                       "a case command needs a case id, an action (meeting, sign, feedback, "
+                       "review, extend, grant, refuse, escalate, close), an outcome resolved or "
+                       "unresolved if any, at most 32 units and UTF-8 texts of at most 4096 bytes");
+            return 0;
+        }
+        id = cc->command_id ? cc->command_id : "";
+        if (*id) {
+            /* The command id is its idempotency key (a resent command has no
+             * second effect); '#' keeps these keys apart from report ids. */
+            char key[160];
+            snprintf (key, sizeof key, "#case/%s", id);
+            MDB_val k = { strlen (key), key }, v;
+            int rc = mdb_get (txn, self->dedup, &k, &v);
+            if (rc == 0) {
+                s_set_ack (item, id, SITEWATCH__V1__ACK__STATUS__STATUS_DUPLICATE, "duplicate",
+                           "this command_id was accepted before; it has no second effect");
+                return 0;
+            }
+            if (rc != MDB_NOTFOUND)
+                return rc;
+            uint8_t seqb[8];
+            sw_u64_be (sw_link_out_next_seq (self->out), seqb);
+            v.mv_size = 8;
+            v.mv_data = seqb;
+            if ((rc = mdb_put (txn, self->dedup, &k, &v, 0)) != 0)
+                return rc;
+        }
+        msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_CASE_COMMAND;
+        msg.case_command = cc;
     }
     else {
         Sitewatch__V1__ReasonCommand *rc_ = item->req->reason;
@@ -334,7 +376,7 @@ s_do_forward (intake_t *self, MDB_txn *txn, s_item_t *item)
         msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_REASON;
         msg.reason = rc_;
     }
-    self->txn_now = s_clock (self);
+    s_clock (self);
     int rc = s_journal (self, txn, &msg);
     if (rc == 0)
         s_set_ack (item, id, SITEWATCH__V1__ACK__STATUS__STATUS_ACCEPTED, "", "");
@@ -345,8 +387,7 @@ static int
 s_batch (MDB_txn *txn, void *arg)
 {
     intake_t *self = arg;
-    self->txn_now = self->now;
-    self->txn_clock_set = self->clock_set;
+    self->txn_clock = self->clock;
     memcpy (self->txn_tz, self->tz, sizeof self->tz);
     for (size_t i = 0; i < self->n_items; i++) {
         s_item_t *item = &self->items[i];
@@ -364,13 +405,13 @@ s_batch (MDB_txn *txn, void *arg)
             return rc;
     }
     if (self->tick_due) {
-        self->txn_now = s_clock (self);
+        s_clock (self);
         int rc = s_journal_tick (self, txn);
         if (rc != 0)
             return rc;
     }
-    if (!self->manual && self->txn_now != self->now)
-        return sw_store_put_u64 (txn, self->meta, "now", (uint64_t) self->txn_now);
+    if (!self->clock.manual && self->txn_clock.now != self->clock.now)
+        return sw_store_put_u64 (txn, self->meta, "now", (uint64_t) self->txn_clock.now);
     return 0;
 }
 
@@ -454,6 +495,7 @@ s_take (intake_t *self, zmsg_t *msg)
     case SITEWATCH__V1__REQUEST__BODY_CHECKIN:
     case SITEWATCH__V1__REQUEST__BODY_CONFIRM:
     case SITEWATCH__V1__REQUEST__BODY_REASON:
+    case SITEWATCH__V1__REQUEST__BODY_CASE_COMMAND:
         item->kind = ITEM_TXN;
         return;
     case SITEWATCH__V1__REQUEST__BODY_CLOCK:
@@ -505,7 +547,11 @@ s_proxy (intake_t *self, s_item_t *item)
     zsock_t *to = self->q_rules;
     if (item->req->body_case == SITEWATCH__V1__REQUEST__BODY_FETCH)
         to = self->q_notify;
-    else if (item->req->query && item->req->query->kind == SITEWATCH__V1__QUERY__KIND__KIND_SLA)
+    else if (item->req->query && (item->req->query->kind == SITEWATCH__V1__QUERY__KIND__KIND_SLA
+                                  || item->req->query->kind == SITEWATCH__V1__QUERY__KIND__KIND_DIGEST
+                                  || item->req->query->kind == SITEWATCH__V1__QUERY__KIND__KIND_CASES
+                                  || item->req->query->kind == SITEWATCH__V1__QUERY__KIND__KIND_CASE
+                                  || item->req->query->kind == SITEWATCH__V1__QUERY__KIND__KIND_ACCOUNTABILITY))
         to = self->q_escalation;
     uint8_t barrier[8];
     sw_u64_be (sw_link_out_next_seq (self->out) - 1, barrier);
@@ -560,7 +606,7 @@ s_open (intake_t *self, char *err, size_t errlen)
         snprintf (err, errlen, "--clock must be wall or manual, not '%s'", mode);
         return -1;
     }
-    self->manual = strcmp (mode, "manual") == 0;
+    self->clock.manual = strcmp (mode, "manual") == 0;
     self->max_skew = sw_config_get_int (cfg, "max-skew", 300000);
     self->max_age = sw_config_get_int (cfg, "max-age", 1209600000LL);
     self->overload = (uint64_t) sw_config_get_int (cfg, "overload-backlog", 200000);
@@ -579,8 +625,8 @@ s_open (intake_t *self, char *err, size_t errlen)
     if (sw_store_read (self->store, &txn) == 0) {
         uint64_t v;
         if (sw_store_get_u64 (txn, self->meta, "now", &v) == 0) {
-            self->now = (int64_t) v;
-            self->clock_set = true;
+            self->clock.now = (int64_t) v;
+            self->clock.set = self->clock.manual;
         }
         MDB_val k = { 2, "tz" }, tv;
         if (mdb_get (txn, self->meta, &k, &tv) == 0 && tv.mv_size < sizeof self->tz) {
@@ -589,9 +635,9 @@ s_open (intake_t *self, char *err, size_t errlen)
         }
         mdb_txn_abort (txn);
     }
-    if (self->manual && self->now == 0)
-        self->now = sw_wire_wall_ms (); /* a fresh manual clock starts at the wall time */
-    self->txn_now = self->now;
+    if (self->clock.manual && !self->clock.set)
+        self->clock.now = sw_wire_wall_ms (); /* until an operator sets it */
+    self->txn_clock = self->clock;
     memcpy (self->txn_tz, self->tz, sizeof self->tz);
 
     self->front = zsock_new (ZMQ_ROUTER);
@@ -662,7 +708,7 @@ s_loop (intake_t *self, zsock_t *pipe)
             zmsg_destroy (&msg);
         }
         int64_t mono = zclock_mono ();
-        self->tick_due = !self->manual && mono - last_tick >= 1000;
+        self->tick_due = !self->clock.manual && mono - last_tick >= 1000;
         bool txn_needed = self->tick_due || (sw_link_out_needs_gc (self->out) && mono >= next_timer);
         for (size_t i = 0; i < self->n_items && !txn_needed; i++)
             txn_needed = self->items[i].kind == ITEM_TXN;
@@ -672,8 +718,7 @@ s_loop (intake_t *self, zsock_t *pipe)
                 result = -1;
                 break;
             }
-            self->now = self->txn_now;
-            self->clock_set = self->txn_clock_set;
+            self->clock = self->txn_clock;
             memcpy (self->tz, self->txn_tz, sizeof self->tz);
             if (self->tick_due)
                 last_tick = mono;
@@ -682,7 +727,7 @@ s_loop (intake_t *self, zsock_t *pipe)
         for (size_t i = 0; i < self->n_items; i++) {
             s_item_t *item = &self->items[i];
             if (item->kind == ITEM_CLOCK_SHOW)
-                s_set_clock (self, item, self->manual ? self->now : s_clock (self), self->tz);
+                s_set_clock (self, item, sw_clock_now (&self->clock, sw_wire_wall_ms ()), self->tz);
             if (item->kind == ITEM_PROXY)
                 s_proxy (self, item);
             else if (item->resp)
@@ -724,7 +769,7 @@ intake_actor (zsock_t *pipe, void *arg)
     self->args->status = 0;
     zsock_signal (pipe, 0);
     sw_info ("intake", "started", "endpoint=%s clock=%s data=%s", self->args->endpoint,
-             self->manual ? "manual" : "wall", self->args->data_dir);
+             self->clock.manual ? "manual" : "wall", self->args->data_dir);
     if (s_loop (self, pipe) != 0) {
         self->args->status = -1;
         zstr_send (pipe, "$FAIL");

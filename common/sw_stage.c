@@ -342,6 +342,7 @@ sw_stage_run (sw_stage_t *self, zsock_t *pipe)
     if (self->down)
         zpoller_add (poller, self->down);
     int64_t next_timer = zclock_mono () + 100;
+    uint64_t timer_turns = 0;
     int result = 0;
     sw_info (self->name, "started", "watermark=%llu", (unsigned long long) self->watermark);
     while (!zsys_interrupted) {
@@ -396,6 +397,13 @@ sw_stage_run (sw_stage_t *self, zsock_t *pipe)
                 sw_link_out_tick (self->out);
             if (self->ops->timer)
                 self->ops->timer (self->svc);
+            /* Reader slots of dead processes (an mdb_copy killed mid-way)
+             * would pin old pages and grow the file: clear them now and then. */
+            if (++timer_turns % 600 == 0) {
+                int dead = sw_store_reader_check (self->store);
+                if (dead)
+                    sw_warn (self->name, "stale_readers_cleared", "count=%d", dead);
+            }
             next_timer = zclock_mono () + 100;
         }
         if (self->n_pending)

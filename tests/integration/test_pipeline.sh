@@ -63,11 +63,41 @@ WANT
     ok "$form: status board sorted red, yellow, green"
 }
 
+# The sample registry: 86 projects; three started ones pushed to known lags.
+scenario_sample () {
+    local form=$1 planned
+    sw clock set 2026-03-16T10:00:00+08:00 >/dev/null
+    sw registry import "$SRC/data/jiangdong-registry.yaml" >/dev/null 2>&1 || fail "$form: import sample"
+    [ "$(sw --json status | jq length)" = 86 ] || fail "$form: 86 projects on the board"
+    [ "$(sw --json status --level not_started | jq length)" -gt 0 ] || fail "$form: planned projects"
+    pct () { sw --json status | jq -r --arg p "$1" --argjson d "$2" \
+        '.[] | select(.project_id == $p) | (.planned_pct - $d) | if . < 0 then 0 else . end | . * 100 | floor / 100'; }
+    sw report --project JD003 --percent "$(pct JD003 1)" --id s1 >/dev/null     # on plan: no event
+    sw report --project JD002 --percent "$(pct JD002 6)" --id s2 >/dev/null     # lag 6: yellow
+    sw report --project JD001 --percent "$(pct JD001 20)" --id s3 >/dev/null    # lag 20: red
+    sw --json subscribe --no-follow --from 1 warning. \
+        | jq -c '[.topic, .event.from, .event.to, [.event.reasons[].code | select(. != "forecast_late")]]' >"$WORK/$form.sample"
+    printf '%s\n' '["warning.yellow.JD002","green","yellow",["lag"]]' '["warning.red.JD001","green","red",["serious_lag"]]' \
+        >"$WORK/$form.sample.want"
+    diff -u "$WORK/$form.sample.want" "$WORK/$form.sample" || fail "$form: sample registry events"
+    [ "$(sw --json subscribe --no-follow --from 1 leadership. | jq -r .event.leader_id)" = \
+      "$(sw --json project JD001 | jq -r .project.leader)" ] || fail "$form: leadership report to JD001 leader"
+    ok "$form: sample registry: exact events, and the red reached JD001 leader"
+}
+
 start_sitewatchd
 scenario sitewatchd
+stop_soft sitewatchd
+rm -rf "$WORK/data"
+start_sitewatchd
+scenario_sample sitewatchd
 stop_soft sitewatchd
 
 start_four
 scenario four
 for svc in intake rules escalation notify; do stop_soft "$svc"; done
-echo "2 passed, 0 failed"
+rm -rf "$WORK"/data-*
+start_four
+scenario_sample four
+for svc in intake rules escalation notify; do stop_soft "$svc"; done
+echo "4 passed, 0 failed"

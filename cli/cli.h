@@ -211,6 +211,21 @@ int cli_cmd_status (cli_t *self, int argc, char **argv);
 int cli_cmd_project (cli_t *self, int argc, char **argv);
 int cli_cmd_sla (cli_t *self, int argc, char **argv);
 int cli_cmd_subscribe (cli_t *self, int argc, char **argv);
+/* cli_digest.c: the progress express report of a closed period. */
+int cli_cmd_digest (cli_t *self, int argc, char **argv);
+/* cli_cases.c: the supervision ladder: the case list, one case (timeline
+   and documents), operators' actions on a case, accountability per unit. */
+int cli_cmd_cases (cli_t *self, int argc, char **argv);
+int cli_cmd_case (cli_t *self, int argc, char **argv);
+int cli_cmd_accountability (cli_t *self, int argc, char **argv);
+int cli_cmd_keygen (cli_t *self, int argc, char **argv);
+/* A case event as JSON {"case_id", "project_id", "cause", "from_stage",
+   "to_stage", "status", "action", "at", "due_at", "addressees", "note",
+   "document_id"}, and as one line of text (for subscribe). */
+void cli_json_case_event (sw_json_t *j, const sw_calendar_t *cal,
+                          const Sitewatch__V1__CaseEvent *event);
+void cli_text_case_event (FILE *out, const sw_calendar_t *cal,
+                          const Sitewatch__V1__CaseEvent *event);
 
 /* Parses "90m", "3d", "1d12h", "500ms" (units ms s m h d, at least one
    part, no sign) into milliseconds. 0 / -1. Exposed for the clock command

@@ -36,10 +36,33 @@ cli_usage (FILE *out)
         "  reason PROJECT record --text TEXT [--note TEXT]\n"
         "                                decide on, or record, a legitimate reason\n"
         "  sla                           same-day leadership reports, met and missed\n"
+        "  cases [--open] [--project ID] the supervision cases (SPEC 5): stage, status, due\n"
+        "  case ID                       one case: its timeline and documents (letters,\n"
+        "                                special-meeting plans)\n"
+        "  case ID meeting --outcome resolved|unresolved [--unit U] [--person P]\n"
+        "         [--units A,B,...] [--note TEXT]\n"
+        "                                record the on-site meeting (unresolved: name the\n"
+        "                                responsible unit and person)\n"
+        "  case ID sign|feedback|review --note TEXT\n"
+        "                                the unit signs for the letter, reports back; the\n"
+        "                                office reviews (closes)\n"
+        "  case ID extend --until DATE --reason TEXT\n"
+        "                                ask for more time, before the due date\n"
+        "  case ID grant|refuse [--note TEXT]\n"
+        "                                decide on a request for more time\n"
+        "  case ID escalate|close --note TEXT\n"
+        "                                move up the ladder, or close, by hand\n"
+        "  accountability                per unit: cases, overdue letters, extensions,\n"
+        "                                special meetings\n"
+        "  digest [--period N] [--format json|md|html]\n"
+        "                                the progress express report of a closed period\n"
+        "                                (default: the latest; format md; --json = json)\n"
         "  subscribe [--from SEQ] [--no-follow] [--count N] [--idle-ms MS] [TOPIC...]\n"
         "                                stream published messages; TOPICs are prefixes\n"
         "                                (warning.red, leadership.); default from: only\n"
         "                                new messages, or 1 with --no-follow\n"
+        "  keygen NAME --out DIR [--role operator|device|subscriber] [--projects \"ID ...\"]\n"
+        "                                a CURVE key pair (see README: Security)\n"
         "  help                          this text\n"
         "\n"
         "global options (anywhere on the line):\n"
@@ -48,6 +71,8 @@ cli_usage (FILE *out)
         "  --json          machine output: one JSON document, or JSON lines for streams\n"
         "  --timeout MS    how long to wait for an answer (default 15000)\n"
         "  --help          this text\n"
+        "with CURVE: SITEWATCH_CURVE_CERT (this client's secret certificate) and\n"
+        "SITEWATCH_SERVER_CERT (the server's public certificate)\n"
         "\n"
         "instants are ISO 8601 (2026-03-15T10:00:00+08:00; without an offset: the\n"
         "registry's zone). exit status: 0 success, 1 rejected or failed (reason on\n"
@@ -64,10 +89,9 @@ static const struct {
     {"registry", cli_cmd_registry}, {"report", cli_cmd_report}, {"checkin", cli_cmd_checkin},
     {"clock", cli_cmd_clock},       {"status", cli_cmd_status}, {"project", cli_cmd_project},
     {"reason", cli_cmd_reason},     {"sla", cli_cmd_sla},       {"subscribe", cli_cmd_subscribe},
+    {"digest", cli_cmd_digest},     {"cases", cli_cmd_cases},   {"case", cli_cmd_case},
+    {"accountability", cli_cmd_accountability}, {"keygen", cli_cmd_keygen},
 };
-
-/* In SPEC section 8 but without a message in wire contract v1 yet. */
-static const char *const s_not_yet[] = {"cases", "case", "accountability", "digest"};
 
 static const sw_option_t s_options[] = {
     {"endpoint", CLI_DEFAULT_ENDPOINT, "the front door", false},
@@ -157,20 +181,11 @@ s_run (int argc, char **argv)
         for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
             if (strcmp (rest[0], s_commands[i].name) == 0)
                 run = s_commands[i].run;
-        bool later = false;
-        for (size_t i = 0; i < sizeof s_not_yet / sizeof s_not_yet[0]; i++)
-            if (strcmp (rest[0], s_not_yet[i]) == 0)
-                later = true;
         if (run) {
             cli_t cli;
             cli_init (&cli, endpoint, sw_config_get_bool (config, "json"), (int) timeout);
             rc = run (&cli, nrest - 1, rest + 1);
             cli_close (&cli);
-        }
-        else if (later) {
-            cli_fail ("not_available", "'%s' is not available yet: wire contract v1 has no "
-                                       "message for it", rest[0]);
-            rc = CLI_FAILED;
         }
         else
             rc = cli_usage_error ("unknown command '%s'", rest[0]);

@@ -21,6 +21,23 @@ sw_client_new (const char *endpoint)
     zsock_set_linger (self->sock, 200);
     zsock_set_sndhwm (self->sock, 100000);
     zsock_set_rcvhwm (self->sock, 100000);
+    const char *mine = getenv ("SITEWATCH_CURVE_CERT");
+    const char *server = getenv ("SITEWATCH_SERVER_CERT");
+    if (mine && *mine && server && *server) {
+        zcert_t *cert = zcert_load (mine);
+        zcert_t *scert = zcert_load (server);
+        if (!cert || !scert) {
+            zcert_destroy (&cert);
+            zcert_destroy (&scert);
+            zsock_destroy (&self->sock);
+            free (self);
+            return NULL;
+        }
+        zcert_apply (cert, self->sock);
+        zsock_set_curve_serverkey (self->sock, zcert_public_txt (scert));
+        zcert_destroy (&cert);
+        zcert_destroy (&scert);
+    }
     if (zsock_connect (self->sock, "%s", endpoint) < 0) {
         zsock_destroy (&self->sock);
         free (self);

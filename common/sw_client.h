@@ -13,7 +13,11 @@
 typedef struct sw_client_t sw_client_t;
 
 /* Connects to endpoint (e.g. "tcp://127.0.0.1:7600"). NULL when the endpoint
- * is malformed. */
+ * is malformed, or a CURVE certificate cannot be loaded. When the
+ * environment names certificates, the connection uses CURVE:
+ * SITEWATCH_CURVE_CERT (this client's secret certificate, from
+ * `sitewatch keygen`) and SITEWATCH_SERVER_CERT (the server's public
+ * certificate). */
 sw_client_t *sw_client_new (const char *endpoint);
 void sw_client_destroy (sw_client_t **self_p);
 

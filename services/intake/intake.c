@@ -1,5 +1,6 @@
 /* intake: validate, deduplicate, journal durably, then acknowledge. */
 #include "intake.h"
+#include "intake_auth.h"
 #include "intake_validate.h"
 #include "sw_clock.h"
 #include "sw_link.h"
@@ -20,6 +21,8 @@ typedef struct {
     Sitewatch__V1__Request *req;
     size_t size;
     s_kind_t kind;
+    intake_role_t role;         /* who sent it (ZAP User-Id) */
+    char *projects;             /* a device's bound projects */
     Sitewatch__V1__Registry *registry;
     sw_strlist_t warnings;
     uint8_t *resp;
@@ -34,6 +37,7 @@ typedef struct {
     sw_link_out_t *out;
     MDB_dbi dedup, projects, meta;
     sw_clock_t clock, txn_clock;   /* committed, and inside the batch */
+    intake_auth_t *auth;           /* NULL: no CURVE, every client an operator */
     int64_t max_skew, max_age;
     uint64_t overload;
     char tz[64], txn_tz[64];
@@ -144,7 +148,8 @@ s_do_report (intake_t *self, MDB_txn *txn, s_item_t *item)
     if (known != 0 && known != MDB_NOTFOUND)
         return known;
     intake_context_t ctx = { s_clock (self), self->max_skew, self->max_age, item->size,
-                             known == 0, true };
+                             known == 0,
+                             intake_auth_allows (item->role, item->projects, item->req) };
     intake_verdict_t v;
     if (intake_validate_report (r, &ctx, &v) != 0) {
         self->rejected++;
@@ -203,7 +208,8 @@ s_do_checkin (intake_t *self, MDB_txn *txn, s_item_t *item)
     if (known != 0 && known != MDB_NOTFOUND)
         return known;
     intake_context_t ctx = { s_clock (self), self->max_skew, self->max_age, item->size,
-                             known == 0, true };
+                             known == 0,
+                             intake_auth_allows (item->role, item->projects, item->req) };
     intake_verdict_t v;
     if (intake_validate_checkin (c, &ctx, &v) != 0) {
         s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, v.code, v.message);
@@ -427,6 +433,7 @@ s_item_clear (s_item_t *item)
         sitewatch__v1__registry__free_unpacked (item->registry, NULL);
     sw_strlist_clear (&item->warnings);
     free (item->resp);
+    free (item->projects);
     memset (item, 0, sizeof *item);
 }
 
@@ -445,6 +452,23 @@ s_reject_registry (s_item_t *item, sw_strlist_t *errors)
     s_set_resp (item, &resp);
 }
 
+/* protobuf-c keeps unknown fields and packs them again, but it reads some
+   it cannot write back readably (field number 0 in a long varint). Such a
+   report would be acknowledged, then refused by the next hop: lost, and the
+   hop's query barrier stuck. A request must survive a repack to be taken. */
+static bool
+s_repacks (const Sitewatch__V1__Request *req)
+{
+    size_t n;
+    uint8_t *buf = sw_wire_pack (&req->base, &n);
+    Sitewatch__V1__Request *again = sitewatch__v1__request__unpack (NULL, n, buf);
+    free (buf);
+    if (!again)
+        return false;
+    sitewatch__v1__request__free_unpacked (again, NULL);
+    return true;
+}
+
 /* Reads one client message into the next item, deciding what it needs. */
 static void
 s_take (intake_t *self, zmsg_t *msg)
@@ -460,9 +484,18 @@ s_take (intake_t *self, zmsg_t *msg)
         return;
     }
     item->size = zframe_size (body);
+    char projects[1024];
+    item->role = intake_auth_identify (self->auth, body, projects, sizeof projects);
+    item->projects = strdup (projects);
+    if (!item->projects)
+        abort ();
     item->req = sitewatch__v1__request__unpack (NULL, item->size, zframe_data (body));
     zframe_destroy (&body);
     Sitewatch__V1__Request *req = item->req;
+    if (req && !s_repacks (req)) {
+        sitewatch__v1__request__free_unpacked (req, NULL);
+        req = item->req = NULL;
+    }
     if (!req) {
         s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "malformed",
                    "the frame is not a valid sitewatch.v1.Request (truncated or corrupt)");
@@ -471,6 +504,15 @@ s_take (intake_t *self, zmsg_t *msg)
     if (req->version != SW_WIRE_VERSION) {
         s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "unsupported_version",
                    "this server speaks sitewatch.v1 (version 1)");
+        return;
+    }
+    /* Reports and check-ins answer "unauthorized" in their validation order
+     * (after "malformed"); anything else is refused here. */
+    if (req->body_case != SITEWATCH__V1__REQUEST__BODY_REPORT
+        && req->body_case != SITEWATCH__V1__REQUEST__BODY_CHECKIN
+        && !intake_auth_allows (item->role, item->projects, req)) {
+        s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "unauthorized",
+                   "this key may not make this request (operator commands need an operator key)");
         return;
     }
     if (req->request_id && strlen (req->request_id) > INTAKE_MAX_ID) {
@@ -640,7 +682,16 @@ s_open (intake_t *self, char *err, size_t errlen)
     self->txn_clock = self->clock;
     memcpy (self->txn_tz, self->tz, sizeof self->tz);
 
+    const char *curve = sw_config_get (cfg, "curve-dir");
+    if (curve && *curve) {
+        /* The ZAP handler runs before the socket binds: fail closed. */
+        self->auth = intake_auth_new (curve, err, errlen);
+        if (!self->auth)
+            return -1;
+    }
     self->front = zsock_new (ZMQ_ROUTER);
+    if (self->auth)
+        intake_auth_apply (self->auth, self->front);
     zsock_set_maxmsgsize (self->front, SW_WIRE_MAX_FRAME);
     zsock_set_rcvhwm (self->front, 100000);
     zsock_set_sndhwm (self->front, 100000);
@@ -673,6 +724,7 @@ s_close (intake_t *self)
         s_item_clear (&self->items[i]);
     sw_link_out_destroy (&self->out);
     zsock_destroy (&self->front);
+    intake_auth_destroy (&self->auth);
     zsock_destroy (&self->hop);
     zsock_destroy (&self->q_rules);
     zsock_destroy (&self->q_escalation);

@@ -17,6 +17,7 @@
 #define S_MAX_STRING 1024
 #define S_MAX_ID 64
 #define S_MAX_LISTED 1000           /* problems (and warnings) listed */
+#define S_MAX_DEPTH 64              /* nesting of lists and mappings */
 #define S_DEFAULT_TZ "Asia/Shanghai"
 #define S_DEFAULT_PERIOD_DAYS 3
 #define S_FOLLOW_MIN 5
@@ -27,6 +28,8 @@
 void
 sw_strlist_add (sw_strlist_t *list, const char *fmt, ...)
 {
+    if (!list || !fmt)
+        abort ();           /* a programming error, as with assert */
     va_list ap;
     va_start (ap, fmt);
     int n = vsnprintf (NULL, 0, fmt, ap);
@@ -126,6 +129,8 @@ s_msgs_vadd (s_msgs_t *msgs, size_t line, const char *fmt, va_list ap)
         if (!msgs->msgs)
             abort ();
     }
+    if (!fmt)
+        abort ();
     va_list copy;
     va_copy (copy, ap);
     int n = vsnprintf (NULL, 0, fmt, copy);
@@ -517,23 +522,20 @@ s_get_percent (s_ctx_t *ctx, const yaml_node_t *owner, yaml_node_t *node, const 
 }
 
 /* A list node: NULL for absent or null (the caller decides whether that is
-   allowed); reports and returns NULL for anything but a list. *bad is set
-   when something was reported. */
+   allowed); reports and returns NULL for anything but a list, or a list
+   over the entry cap. */
 static yaml_node_t *
-s_get_list (s_ctx_t *ctx, yaml_node_t *node, const char *path, bool *bad)
+s_get_list (s_ctx_t *ctx, yaml_node_t *node, const char *path)
 {
-    *bad = false;
     if (!node || s_is_null (node))
         return NULL;
     if (node->type != YAML_SEQUENCE_NODE) {
         s_error (ctx, s_line (node), "%s: must be a list, not %s", path, s_type_name (node));
-        *bad = true;
         return NULL;
     }
     size_t n = (size_t) (node->data.sequence.items.top - node->data.sequence.items.start);
     if (n > S_MAX_ENTRIES) {
         s_error (ctx, s_line (node), "%s: has more than %d entries", path, S_MAX_ENTRIES);
-        *bad = true;
         return NULL;
     }
     return node;
@@ -635,9 +637,8 @@ s_parse_calendar (s_ctx_t *ctx, yaml_node_t *node, Sitewatch__V1__Registry *reg)
     s_fields_collect (ctx, node, "calendar", fields, 2);
     for (int which = 0; which < 2; which++) {
         char path[64];
-        bool bad;
         s_pathf (path, sizeof (path), "calendar.%s", fields[which].name);
-        yaml_node_t *list = s_get_list (ctx, fields[which].value, path, &bad);
+        yaml_node_t *list = s_get_list (ctx, fields[which].value, path);
         size_t n = s_list_length (list);
         int32_t *days = s_xcalloc (n, sizeof (int32_t));
         size_t filled = 0;
@@ -725,9 +726,8 @@ s_parse_milestones (s_ctx_t *ctx, yaml_node_t *node, const char *ppath, Sitewatc
                     bool dates_ok, char start_s[11], char end_s[11])
 {
     char path[96];
-    bool bad;
     s_pathf (path, sizeof (path), "%s.milestones", ppath);
-    yaml_node_t *list = s_get_list (ctx, node, path, &bad);
+    yaml_node_t *list = s_get_list (ctx, node, path);
     size_t n = s_list_length (list);
     if (n == 0)
         return;
@@ -889,6 +889,43 @@ s_aliases_check (s_ctx_t *ctx)
     return rc;
 }
 
+/* libyaml's scanner re-checks every open flow level per token, so "[[[[..."
+   costs time quadratic in the depth. One event pass refuses deep nesting
+   before the loader sees it; syntax errors are left for the loader to
+   report. The schema itself needs five levels. */
+static int
+s_depth_check (s_ctx_t *ctx, const char *yaml, size_t len)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize (&parser))
+        abort ();
+    yaml_parser_set_input_string (&parser, (const unsigned char *) yaml, len);
+    int rc = 0;
+    size_t depth = 0;
+    for (bool more = true; more;) {
+        yaml_event_t event;
+        if (!yaml_parser_parse (&parser, &event)) {
+            if (parser.error == YAML_MEMORY_ERROR)
+                abort ();
+            break;
+        }
+        if (event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_MAPPING_START_EVENT) {
+            if (++depth > S_MAX_DEPTH) {
+                s_error (ctx, event.start_mark.line + 1, "yaml: nested deeper than %d levels", S_MAX_DEPTH);
+                rc = -1;
+                more = false;
+            }
+        }
+        else if (event.type == YAML_SEQUENCE_END_EVENT || event.type == YAML_MAPPING_END_EVENT)
+            depth--;
+        else if (event.type == YAML_STREAM_END_EVENT)
+            more = false;
+        yaml_event_delete (&event);
+    }
+    yaml_parser_delete (&parser);
+    return rc;
+}
+
 /* Line of a byte offset, for reader errors that carry no mark. */
 static size_t
 s_offset_line (const char *yaml, size_t len, size_t offset)
@@ -954,11 +991,10 @@ s_parse_root (s_ctx_t *ctx, yaml_node_t *root, Sitewatch__V1__Registry *reg)
     static const char *const names[3] = {"leaders", "commissioners", "projects"};
     yaml_node_t *lists[3];
     for (int i = 0; i < 3; i++) {
-        bool bad;
         yaml_node_t *node = f[F_LEADERS + i].value;
         if (!node)
             s_error (ctx, s_line (root), "%s: is required", names[i]);
-        lists[i] = s_get_list (ctx, node, names[i], &bad);
+        lists[i] = s_get_list (ctx, node, names[i]);
     }
 
     size_t n_leaders = s_list_length (lists[0]), n_comm = s_list_length (lists[1]);
@@ -1029,6 +1065,8 @@ sw_registry_parse (const char *yaml, size_t len, Sitewatch__V1__Registry **out, 
         yaml = "", len = 0;
     *out = NULL;
 
+    if (s_depth_check (&ctx, yaml, len) != 0)
+        goto done;
     if (!yaml_parser_initialize (&parser))
         abort ();
     yaml_parser_set_input_string (&parser, (const unsigned char *) yaml, len);

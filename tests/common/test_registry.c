@@ -326,6 +326,8 @@ static const struct {
      1, "anchors and aliases are not supported"},
     {"self reference", "&r {projects: *r}\n", 1, "yaml: anchors and aliases are not supported"},
     {"undefined alias", HEAD "  - *nothing\n", 7, "yaml: found undefined alias"},
+    {"deep nesting", "period_anchor: 2026-03-01\nprojects:\n  - " "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n", 3,
+     "yaml: nested deeper than 64 levels"},
 };
 
 static void

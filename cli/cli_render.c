@@ -312,6 +312,8 @@ cli_json_published (sw_json_t *j, const sw_calendar_t *cal, const Sitewatch__V1_
         cli_json_warning (j, cal, msg->warning);
     else if (msg->payload_case == SITEWATCH__V1__PUBLISHED__PAYLOAD_LEADERSHIP && msg->leadership)
         cli_json_leadership (j, cal, msg->leadership);
+    else if (msg->payload_case == SITEWATCH__V1__PUBLISHED__PAYLOAD_CASE_EVENT && msg->case_event)
+        cli_json_case_event (j, cal, msg->case_event);
     else
         sw_json_null (j);
     sw_json_obj_end (j);
@@ -426,6 +428,8 @@ cli_text_published (FILE *out, const sw_calendar_t *cal, const Sitewatch__V1__Pu
             fputc (')', out);
         }
     }
+    else if (msg->payload_case == SITEWATCH__V1__PUBLISHED__PAYLOAD_CASE_EVENT && msg->case_event)
+        cli_text_case_event (out, cal, msg->case_event);
     else
         fprintf (out, "%s (no payload)", cli_instant (cal, msg->at, at));
 }

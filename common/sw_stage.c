@@ -14,7 +14,9 @@ typedef struct {
     zframe_t *peer;
     zframe_t *client;
     uint64_t barrier;
-    int64_t deadline;    /* mono ms: barrier give-up or long-poll end */
+    int64_t deadline;    /* mono ms: give up waiting for the barrier */
+    int64_t poll_ms;     /* long poll: hold this long once the barrier is met */
+    int64_t poll_end;    /* 0 until the barrier is met */
     Sitewatch__V1__Request *req;
 } s_query_t;
 
@@ -119,12 +121,18 @@ sw_stage_new (const char *name, sw_store_t *store, const char *listen, const cha
         snprintf (err, errlen, "%s: cannot bind %s: %s", name, listen, zmq_strerror (zmq_errno ()));
         goto fail;
     }
+    /* The stage's hooks run before the links': its before_commit may append
+     * a tick to the outbox, and the outbox's before_commit must come after
+     * that to persist the sequence the tick took (else, once the outbox is
+     * emptied by acks, a restart would hand the tick's sequence to the next
+     * message and the receiver would drop it as a duplicate). */
+    sw_store_hooks_t hooks = { s_stage_begin, s_stage_before_commit, s_stage_committed, self };
+    sw_store_attach (store, &hooks);
     self->in = sw_link_in_new (store, "up");
     if (!self->in) {
         snprintf (err, errlen, "%s: cannot open the inbound link", name);
         goto fail;
     }
-    sw_store_hooks_t hooks = { s_stage_begin, s_stage_before_commit, s_stage_committed, self };
     if (downstream) {
         self->down = zsock_new (ZMQ_DEALER);
         zsock_set_sndhwm (self->down, 100000);
@@ -140,9 +148,6 @@ sw_stage_new (const char *name, sw_store_t *store, const char *listen, const cha
             goto fail;
         }
     }
-    /* The stage's hook runs after the links' (attached above): its
-     * before_commit may append a tick to the outbox. */
-    sw_store_attach (store, &hooks);
     return self;
 fail:
     sw_stage_destroy (&self);
@@ -225,7 +230,11 @@ s_serve_queries (sw_stage_t *self)
     for (size_t i = 0; i < self->n_pending; i++) {
         s_query_t *q = self->pending[i];
         bool ready = self->watermark >= q->barrier;
-        bool final = mono >= q->deadline;
+        /* The long poll starts when the barrier is met, never before: an
+         * answer must not miss what was acknowledged before the question. */
+        if (ready && !q->poll_end)
+            q->poll_end = mono + q->poll_ms;
+        bool final = ready ? mono >= q->poll_end : mono >= q->deadline;
         if (!ready && !final) {
             self->pending[keep++] = q;
             continue;
@@ -273,11 +282,11 @@ s_take_query (sw_stage_t *self, zmsg_t *msg)
     peer = client = NULL;
     q->barrier = sw_be_u64 (zframe_data (barrier));
     q->req = req;
-    int64_t hold = SW_STAGE_BARRIER_MAX_MS;
-    if (req->body_case == SITEWATCH__V1__REQUEST__BODY_FETCH && req->fetch
-        && req->fetch->wait_ms < hold)
-        hold = req->fetch->wait_ms;
-    q->deadline = zclock_mono () + hold;
+    q->poll_ms = 0;
+    if (req->body_case == SITEWATCH__V1__REQUEST__BODY_FETCH && req->fetch)
+        q->poll_ms = req->fetch->wait_ms < SW_STAGE_BARRIER_MAX_MS ? req->fetch->wait_ms
+                                                                   : SW_STAGE_BARRIER_MAX_MS;
+    q->deadline = zclock_mono () + SW_STAGE_BARRIER_MAX_MS;
     self->pending[self->n_pending++] = q;
 done:
     zframe_destroy (&peer);

@@ -28,7 +28,7 @@ typedef struct {
     char endpoint[256];
     char data_dir[4096];
     sw_store_t *store;
-    MDB_dbi meta, delivered;
+    MDB_dbi meta, delivered, inflight;
     uint64_t cursor;                /* next sequence number to fetch */
     char id[64];                    /* notifier_id in confirmations, kept across restarts */
     notifier_sink_t *sink;
@@ -151,6 +151,16 @@ typedef struct {
     uint64_t cursor;
 } s_write_t;
 
+/* Before the sink is asked: the report may reach it from now on. */
+static int
+s_write_inflight (MDB_txn *txn, void *arg)
+{
+    s_write_t *w = arg;
+    MDB_val k = { strlen (w->report_id), (void *) w->report_id }, v = { 0, "" };
+    return mdb_put (txn, w->self->inflight, &k, &v, 0);
+}
+
+/* After the sink took it. */
 static int
 s_write_delivered (MDB_txn *txn, void *arg)
 {
@@ -158,7 +168,13 @@ s_write_delivered (MDB_txn *txn, void *arg)
     uint8_t at[8];
     sw_u64_be ((uint64_t) sw_wire_wall_ms (), at);
     MDB_val k = { strlen (w->report_id), (void *) w->report_id }, v = { 8, at };
-    return mdb_put (txn, w->self->delivered, &k, &v, 0);
+    int rc = mdb_put (txn, w->self->delivered, &k, &v, 0);
+    if (rc == 0) {
+        rc = mdb_del (txn, w->self->inflight, &k, NULL);
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+    }
+    return rc;
 }
 
 static int
@@ -168,15 +184,15 @@ s_write_cursor (MDB_txn *txn, void *arg)
     return sw_store_put_u64 (txn, w->self->meta, "cursor", w->cursor);
 }
 
-/* 1 delivered before, 0 not, -1 store failure. */
+/* 1 when report_id is in dbi, 0 when not, -1 on a store failure. */
 static int
-s_was_delivered (notifier_t *self, const char *report_id)
+s_has (notifier_t *self, MDB_dbi dbi, const char *report_id)
 {
     MDB_txn *txn;
     if (sw_store_read (self->store, &txn) != 0)
         return -1;
     MDB_val k = { strlen (report_id), (void *) report_id }, v;
-    int rc = mdb_get (txn, self->delivered, &k, &v);
+    int rc = mdb_get (txn, dbi, &k, &v);
     mdb_txn_abort (txn);
     return rc == 0 ? 1 : rc == MDB_NOTFOUND ? 0 : -1;
 }
@@ -312,18 +328,25 @@ s_handle (notifier_t *self, const Sitewatch__V1__LeadershipReport *lr)
 {
     if (!lr->report_id || !*lr->report_id)
         return 0;
-    int seen = s_was_delivered (self, lr->report_id);
-    if (seen < 0)
+    int done = s_has (self, self->delivered, lr->report_id);
+    int started = done == 0 ? s_has (self, self->inflight, lr->report_id) : 0;
+    if (done < 0 || started < 0)
         return -1;
-    if (seen)
+    if (done)
         sw_debug ("notifier", "already_delivered", "report_id=%s attempt=%d", lr->report_id,
                   lr->attempt);
     else {
-        if (s_deliver (self, lr) != 0)
-            return 1;
-        /* Recorded before confirming: a crash from here on repeats only
-         * the confirmation, never the delivery. */
         s_write_t w = { self, lr->report_id, 0 };
+        /* A crash came between the sink and our record of it: a sink that
+         * can tell (a file) is asked; the others get it again. */
+        int has = started ? notifier_sink_has (self->sink, lr->report_id) : 0;
+        if (started)
+            sw_warn ("notifier", "recovering", "report_id=%s sink_has=%s", lr->report_id,
+                     has > 0 ? "yes" : has == 0 ? "no" : "unknown");
+        if (!started && sw_store_write (self->store, s_write_inflight, &w) != 0)
+            return -1;
+        if (has <= 0 && s_deliver (self, lr) != 0)
+            return 1;
         if (sw_store_write (self->store, s_write_delivered, &w) != 0)
             return -1;
     }
@@ -442,7 +465,8 @@ s_open (notifier_t *self, char *err, size_t errlen)
     if (!self->store)
         return -1;
     if (sw_store_dbi (self->store, "notifier.meta", 0, &self->meta) != 0
-        || sw_store_dbi (self->store, "notifier.delivered", 0, &self->delivered) != 0) {
+        || sw_store_dbi (self->store, "notifier.delivered", 0, &self->delivered) != 0
+        || sw_store_dbi (self->store, "notifier.inflight", 0, &self->inflight) != 0) {
         snprintf (err, errlen, "cannot open notifier databases in %s", self->data_dir);
         return -1;
     }

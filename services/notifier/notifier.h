@@ -5,19 +5,21 @@
  * report met or missed and stops re-sending it.
  *
  * Its own LMDB (--notifier-data; default <data>/notifier inside sitewatchd,
- * --data when standalone) keeps the cursor (next sequence number to fetch)
- * and the set of report ids already delivered. Per report, in log order:
- *   1. not delivered yet: render the JSON line, deliver it (retrying with
- *      backoff while the sink fails: the cursor waits, order is kept), then
- *      record the id as delivered (one synced commit);
- *      already delivered (a re-send, attempt > 1, or a replay after a
- *      crash): do not deliver again;
+ * --data when standalone) keeps the cursor (next sequence number to fetch),
+ * the report ids delivered, and the ids whose delivery has begun. Per
+ * report, in log order:
+ *   1. delivered before (a re-send, attempt > 1, or a replay after a
+ *      restart): skip to 2. Otherwise record "begun" (synced), hand the
+ *      JSON line to the sink, retrying with backoff while it fails (the
+ *      cursor waits: order is kept), then record "delivered" (synced);
  *   2. confirm, re-sending until intake acknowledges (it journals the
  *      confirmation durably before it answers);
  *   3. advance the cursor past the message (synced).
- * A crash anywhere repeats at most the confirmation, which escalation takes
- * idempotently; a sink sees a report again only if the process dies between
- * the sink's success and the commit of step 1. */
+ * A crash repeats at most the confirmation, which escalation takes
+ * idempotently. A crash between the sink's success and the "delivered"
+ * record is found by the "begun" record: a file sink is searched for the
+ * report and not written twice; stdout and webhooks get it again (a webhook
+ * dedupes on the Idempotency-Key header). */
 #ifndef NOTIFIER_H
 #define NOTIFIER_H
 

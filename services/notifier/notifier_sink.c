@@ -251,6 +251,31 @@ s_deliver_http (notifier_sink_t *self, const char *doc, size_t len, const char *
 }
 
 int
+notifier_sink_has (notifier_sink_t *self, const char *key)
+{
+    if (self->kind != SINK_FILE)
+        return -1;
+    FILE *f = fopen (self->path, "r");
+    if (!f)
+        return 0;
+    size_t plen = strlen (key) + 20;
+    char *prefix = malloc (plen);
+    if (!prefix)
+        abort ();
+    snprintf (prefix, plen, "{\"report_id\":\"%s\"", key);
+    size_t n = strlen (prefix);
+    char *line = NULL;
+    size_t cap = 0;
+    int found = 0;
+    while (!found && getline (&line, &cap, f) >= 0)
+        found = strncmp (line, prefix, n) == 0;
+    free (line);
+    free (prefix);
+    fclose (f);
+    return found;
+}
+
+int
 notifier_sink_deliver (notifier_sink_t *self, const char *doc, size_t len, const char *key,
                        char *err, size_t errlen)
 {

@@ -7,7 +7,8 @@
  *   https://URL   application/json, Idempotency-Key: <report id>);
  *                 delivered only on a 2xx answer within the timeout
  * A failed delivery leaves nothing behind that a retry would double: a
- * partly appended line is cut off again. */
+ * partly appended line is cut off again. Every document is a JSON object
+ * whose first member is "report_id" (see notifier_sink_has). */
 #ifndef NOTIFIER_SINK_H
 #define NOTIFIER_SINK_H
 
@@ -29,6 +30,13 @@ void notifier_sink_destroy (notifier_sink_t **self_p);
  * or answered 2xx), -1 with the reason in err otherwise; the caller retries. */
 int notifier_sink_deliver (notifier_sink_t *self, const char *doc, size_t len, const char *key,
                            char *err, size_t errlen);
+
+/* After a crash between a delivery and its record: does the sink already
+ * hold the document whose key (report id) is given? For a file sink: 1 when
+ * a line of the file starts {"report_id":"<key>", 0 when none does (or the
+ * file is missing). -1 for sinks that cannot tell (stdout, HTTP: the caller
+ * delivers again; a webhook dedupes on the Idempotency-Key header). */
+int notifier_sink_has (notifier_sink_t *self, const char *key);
 
 /* "stdout", "file:PATH" or the URL, for logs. */
 const char *notifier_sink_name (const notifier_sink_t *self);

@@ -13,7 +13,7 @@ mkdir -p "$OUT"
 export SITEWATCH_ENDPOINT=${SITEWATCH_ENDPOINT:-tcp://127.0.0.1:7600}
 SW=build/sitewatch
 setsid build/sitewatchd --data "$OUT/data" --clock manual --endpoint "$SITEWATCH_ENDPOINT" \
-    --log-level warn </dev/null >"$OUT/sitewatchd.log" 2>&1 &
+    --notifier on --notifier-sink "file:$OUT/leadership.jsonl" --log-level warn </dev/null >"$OUT/sitewatchd.log" 2>&1 &
 PID=$!
 trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do $SW --timeout 200 clock show >/dev/null 2>&1 && break; sleep 0.1; done
@@ -21,6 +21,12 @@ for _ in $(seq 1 50); do $SW --timeout 200 clock show >/dev/null 2>&1 && break; 
 echo "== sitewatchd pid $PID, data in $OUT/data, endpoint $SITEWATCH_ENDPOINT"
 $SW clock set 2026-03-02T09:00:00+08:00
 $SW registry import data/jiangdong-registry.yaml 2>/dev/null
+settle () {   # until no leadership report waits for its confirmation (at most 3 s)
+    for _ in $(seq 1 30); do
+        [ "$($SW --json sla | jq '[.[] | select(.confirmed_at == null)] | length')" = 0 ] && return
+        sleep 0.1
+    done
+}
 echo "== a scripted month: 10 reporting periods of 3 days"
 # Profiles by project index: most on plan; every 7th slips 3 points a period
 # (yellow, then red by two yellows in a row); every 11th stops reporting after
@@ -46,7 +52,14 @@ for period in $(seq 1 10); do
         n=$((n + 1))
     done < <($SW --json status | jq -r 'sort_by(.project_id) | to_entries[] | "\(.key) \(.value.project_id) \(.value.level) \(.value.planned_pct // 0)"')
     if [ "$period" = 6 ]; then $SW reason JD010 approve --note "区政府确认" >/dev/null; fi
-    echo "period $period: $n reports; $($SW clock advance 3d)"
+    settle
+    # a day at a time, and like a real day, time for the leadership notifier
+    # to deliver and confirm what arose before the clock moves on
+    for day in 1 2 3; do
+        line=$($SW clock advance 1d)
+        settle
+    done
+    echo "period $period: $n reports; $line"
 done
 
 echo
@@ -56,7 +69,8 @@ echo
 echo "== red warnings that reached a subscriber (sitewatch subscribe --from 1 warning.red)"
 $SW subscribe --no-follow --from 1 warning.red
 echo
-echo "== same-day leadership reports (sitewatch sla)"
-$SW sla | tail -5
+echo "== same-day leadership reports (sitewatch sla), delivered by the notifier to $OUT/leadership.jsonl"
+$SW sla | tail -4
+echo "$(wc -l <"$OUT/leadership.jsonl") leadership reports in the notifier's sink"
 echo
 echo "demo data kept in $OUT (sitewatchd log: $OUT/sitewatchd.log)"

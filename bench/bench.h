@@ -147,6 +147,7 @@ typedef struct {
     double offered;                   /* reports/s offered (0 = closed loop) */
     double window_s;                  /* measured window */
     uint64_t sent, resent, accepted, duplicate, rejected, retry_later, behind, unacked;
+    uint64_t accepted_all;            /* accepted at any time, warm-up and drain included */
     double accepted_per_s;
     bench_lat_t ack;                  /* first send (or scheduled send) -> ack */
     char first_reject[160];

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -321,6 +322,9 @@ bench_servers_start_one (bench_servers_t *self, int i)
             dup2 (null, 0);
         dup2 (fd, 1);
         dup2 (fd, 2);
+        /* A bench that dies takes its servers with it (forks are made by the
+         * main thread only, whose exit is what triggers this). */
+        prctl (PR_SET_PDEATHSIG, SIGKILL);
         sigset_t none;
         sigemptyset (&none);
         sigprocmask (SIG_SETMASK, &none, NULL);

@@ -1,5 +1,7 @@
 /* escalation: warning events -> topics; reds -> same-day leadership reports. */
 #include "escalation.h"
+#include "escalation_cases.h"
+#include "escalation_digest.h"
 #include "sw_calendar.h"
 #include "sw_log.h"
 #include "sw_stage.h"
@@ -13,6 +15,8 @@ typedef struct {
     sw_store_t *store;
     sw_stage_t *stage;
     MDB_dbi records, pending, meta;
+    escalation_cases_t *cases;     /* the supervision ladder (SPEC §5) */
+    escalation_digest_t *digest;   /* the express report: SLA and cases, kept, published */
     int64_t retry_ms;
     sw_calendar_t *cal, *txn_cal;
 } escalation_t;
@@ -229,7 +233,11 @@ static int
 s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
 {
     escalation_t *self = svc;
-    int rc = 0;
+    /* Case deadlines passed before this instant move first, at their own
+     * instants (a digest compiled below sees them). */
+    int rc = escalation_cases_due (self->cases, txn, self->stage, self->txn_cal, msg->at);
+    if (rc != 0)
+        return rc;
     switch (msg->body_case) {
     case SITEWATCH__V1__CHAIN_MSG__BODY_REGISTRY: {
         sw_calendar_t *cal = s_calendar_of (msg->registry);
@@ -247,9 +255,15 @@ s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
     case SITEWATCH__V1__CHAIN_MSG__BODY_CONFIRM:
         rc = s_apply_confirm (self, txn, msg);
         break;
+    case SITEWATCH__V1__CHAIN_MSG__BODY_DIGEST:
+        rc = escalation_digest_apply (self->digest, self->cases, self->stage, txn, msg);
+        break;
     default:
         break;
     }
+    /* Cases: problems, reds and commands open, close and move them. */
+    if (rc == 0)
+        rc = escalation_cases_apply (self->cases, txn, self->stage, self->txn_cal, msg);
     /* Time passing is what makes a re-send due. */
     if (rc == 0 && msg->body_case == SITEWATCH__V1__CHAIN_MSG__BODY_TICK)
         rc = s_resend_due (self, txn, msg->at);
@@ -260,6 +274,15 @@ static int
 s_query (void *svc, const Sitewatch__V1__Request *req, bool final, uint8_t **response, size_t *size)
 {
     escalation_t *self = svc;
+    if (escalation_cases_owns (req)) {
+        escalation_cases_query (self->cases, req, response, size);
+        return SW_STAGE_ANSWERED;
+    }
+    if (req->body_case == SITEWATCH__V1__REQUEST__BODY_QUERY && req->query
+        && req->query->kind == SITEWATCH__V1__QUERY__KIND__KIND_DIGEST) {
+        *response = escalation_digest_query (self->digest, req, size);
+        return SW_STAGE_ANSWERED;
+    }
     Sitewatch__V1__Response resp = SITEWATCH__V1__RESPONSE__INIT;
     resp.version = SW_WIRE_VERSION;
     resp.request_id = req->request_id;
@@ -338,6 +361,18 @@ s_open (escalation_t *self, char *err, size_t errlen)
         snprintf (err, errlen, "cannot open escalation databases in %.300s", self->args->data_dir);
         return -1;
     }
+    self->digest = escalation_digest_new (self->store, self->records);
+    if (!self->digest) {
+        snprintf (err, errlen, "cannot open the digest database in %.300s", self->args->data_dir);
+        return -1;
+    }
+    escalation_ladder_config_t ladder;
+    escalation_ladder_config_defaults (&ladder);
+    ladder.onsite_days = (int) sw_config_get_int (cfg, "onsite-days", ladder.onsite_days);
+    ladder.letter_days = (int) sw_config_get_int (cfg, "letter-days", ladder.letter_days);
+    self->cases = escalation_cases_new (self->store, self->meta, "registry", &ladder, err, errlen);
+    if (!self->cases)
+        return -1;
     MDB_txn *txn;
     if (sw_store_read (self->store, &txn) == 0) {
         MDB_val k = { 8, "registry" }, v;
@@ -376,6 +411,8 @@ escalation_actor (zsock_t *pipe, void *arg)
         zstr_send (pipe, "$FAIL");
     }
     sw_stage_destroy (&self->stage);
+    escalation_cases_destroy (&self->cases);
+    escalation_digest_destroy (&self->digest);
     if (self->txn_cal != self->cal)
         sw_calendar_destroy (&self->txn_cal);
     sw_calendar_destroy (&self->cal);

@@ -33,10 +33,14 @@ const char *
 escalation_ladder_stage_name (escalation_ladder_stage_t stage)
 {
     switch (stage) {
-    case ESCALATION_LADDER_ONSITE: return "onsite_meeting";
-    case ESCALATION_LADDER_LETTER: return "supervision_letter";
-    case ESCALATION_LADDER_SPECIAL: return "special_meeting";
-    default: return "";
+    case ESCALATION_LADDER_ONSITE:
+        return "onsite_meeting";
+    case ESCALATION_LADDER_LETTER:
+        return "supervision_letter";
+    case ESCALATION_LADDER_SPECIAL:
+        return "special_meeting";
+    default:
+        return "";
     }
 }
 
@@ -44,8 +48,8 @@ escalation_ladder_stage_t
 escalation_ladder_stage_parse (const char *name)
 {
     for (int s = ESCALATION_LADDER_ONSITE; s <= ESCALATION_LADDER_SPECIAL; s++)
-        if (name && strcmp (name, escalation_ladder_stage_name ((escalation_ladder_stage_t) s)) == 0)
-            return (escalation_ladder_stage_t) s;
+        if (name && strcmp (name, escalation_ladder_stage_name ((escalation_ladder_stage_t)s)) == 0)
+            return (escalation_ladder_stage_t)s;
     return ESCALATION_LADDER_NONE;
 }
 
@@ -53,10 +57,14 @@ const char *
 escalation_ladder_letter_name (escalation_ladder_letter_t letter)
 {
     switch (letter) {
-    case ESCALATION_LADDER_LETTER_ISSUED: return "issued";
-    case ESCALATION_LADDER_LETTER_SIGNED: return "signed";
-    case ESCALATION_LADDER_LETTER_FEEDBACK: return "feedback";
-    default: return "";
+    case ESCALATION_LADDER_LETTER_ISSUED:
+        return "issued";
+    case ESCALATION_LADDER_LETTER_SIGNED:
+        return "signed";
+    case ESCALATION_LADDER_LETTER_FEEDBACK:
+        return "feedback";
+    default:
+        return "";
     }
 }
 
@@ -64,8 +72,9 @@ escalation_ladder_letter_t
 escalation_ladder_letter_parse (const char *name)
 {
     for (int l = ESCALATION_LADDER_LETTER_ISSUED; l <= ESCALATION_LADDER_LETTER_FEEDBACK; l++)
-        if (name && strcmp (name, escalation_ladder_letter_name ((escalation_ladder_letter_t) l)) == 0)
-            return (escalation_ladder_letter_t) l;
+        if (name
+            && strcmp (name, escalation_ladder_letter_name ((escalation_ladder_letter_t)l)) == 0)
+            return (escalation_ladder_letter_t)l;
     return ESCALATION_LADDER_LETTER_NONE;
 }
 
@@ -73,17 +82,28 @@ const char *
 escalation_ladder_op_name (escalation_ladder_op_t op)
 {
     switch (op) {
-    case ESCALATION_LADDER_OP_MEETING: return "meeting";
-    case ESCALATION_LADDER_OP_SIGN: return "sign";
-    case ESCALATION_LADDER_OP_FEEDBACK: return "feedback";
-    case ESCALATION_LADDER_OP_REVIEW: return "review";
-    case ESCALATION_LADDER_OP_EXTEND: return "extend";
-    case ESCALATION_LADDER_OP_GRANT: return "grant";
-    case ESCALATION_LADDER_OP_REFUSE: return "refuse";
-    case ESCALATION_LADDER_OP_ESCALATE: return "escalate";
-    case ESCALATION_LADDER_OP_CLOSE: return "close";
-    case ESCALATION_LADDER_OP_RESOLVE: return "resolve";
-    default: return "unknown";
+    case ESCALATION_LADDER_OP_MEETING:
+        return "meeting";
+    case ESCALATION_LADDER_OP_SIGN:
+        return "sign";
+    case ESCALATION_LADDER_OP_FEEDBACK:
+        return "feedback";
+    case ESCALATION_LADDER_OP_REVIEW:
+        return "review";
+    case ESCALATION_LADDER_OP_EXTEND:
+        return "extend";
+    case ESCALATION_LADDER_OP_GRANT:
+        return "grant";
+    case ESCALATION_LADDER_OP_REFUSE:
+        return "refuse";
+    case ESCALATION_LADDER_OP_ESCALATE:
+        return "escalate";
+    case ESCALATION_LADDER_OP_CLOSE:
+        return "close";
+    case ESCALATION_LADDER_OP_RESOLVE:
+        return "resolve";
+    default:
+        return "unknown";
     }
 }
 
@@ -108,8 +128,7 @@ s_step_init (escalation_ladder_step_t *step, const escalation_ladder_case_t *c, 
     }
 }
 
-static int
-s_refuse (escalation_ladder_step_t *step, const char *code, const char *fmt, ...)
+static int s_refuse (escalation_ladder_step_t *step, const char *code, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
 static int
@@ -139,13 +158,12 @@ static void
 s_escalate (const escalation_ladder_config_t *cfg, const escalation_ladder_calendar_t *cal,
             escalation_ladder_case_t *c, int64_t at, escalation_ladder_step_t *step)
 {
-    c->missed_due_at = 0;  /* a deadline step sets it again after this */
+    c->missed_due_at = 0; /* a deadline step sets it again after this */
     if (c->stage == ESCALATION_LADDER_ONSITE && !c->major) {
         c->stage = ESCALATION_LADDER_LETTER;
         c->letter = ESCALATION_LADDER_LETTER_ISSUED;
         c->due_at = s_due (cal, at, cfg->letter_days);
-    }
-    else {
+    } else {
         /* A major problem not solved on site, or a letter gone unanswered:
          * the municipal government's special meeting (no deadline of ours). */
         c->stage = ESCALATION_LADDER_SPECIAL;
@@ -270,7 +288,7 @@ escalation_ladder_apply (const escalation_ladder_config_t *cfg,
     bool known = (cmd->op >= ESCALATION_LADDER_OP_MEETING && cmd->op <= ESCALATION_LADDER_OP_CLOSE)
                  || cmd->op == ESCALATION_LADDER_OP_RESOLVE;
     if (!known)
-        return s_refuse (step, ESCALATION_LADDER_BAD_ACTION, "unknown action %d", (int) cmd->op);
+        return s_refuse (step, ESCALATION_LADDER_BAD_ACTION, "unknown action %d", (int)cmd->op);
     if (!c->open) {
         if (cmd->op == ESCALATION_LADDER_OP_CLOSE || cmd->op == ESCALATION_LADDER_OP_RESOLVE)
             return s_refuse (step, ESCALATION_LADDER_ALREADY_CLOSED, "the case is already closed");
@@ -289,15 +307,13 @@ escalation_ladder_apply (const escalation_ladder_config_t *cfg,
         if (cmd->outcome == ESCALATION_LADDER_OUTCOME_RESOLVED) {
             step->action = "meeting_resolved";
             s_close (&next, now, step);
-        }
-        else if (cmd->outcome == ESCALATION_LADDER_OUTCOME_UNRESOLVED) {
+        } else if (cmd->outcome == ESCALATION_LADDER_OUTCOME_UNRESOLVED) {
             if (!cmd->has_unit || !cmd->has_person)
                 return s_refuse (step, ESCALATION_LADDER_MISSING_RESPONSIBLE,
                                  "an unresolved meeting names the responsible unit and person");
             step->action = "meeting_unresolved";
             s_escalate (cfg, cal, &next, now, step);
-        }
-        else
+        } else
             return s_refuse (step, ESCALATION_LADDER_BAD_OUTCOME,
                              "a meeting's outcome is resolved or unresolved");
         break;
@@ -318,8 +334,7 @@ escalation_ladder_apply (const escalation_ladder_config_t *cfg,
             next.due_at = cal->day_end (cal->ctx, next.pending_extension_day);
             next.extensions_granted++;
             step->action = "extension_granted";
-        }
-        else
+        } else
             step->action = "extension_refused";
         next.pending_extension_day = 0;
         break;

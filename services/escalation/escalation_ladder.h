@@ -15,18 +15,18 @@
 #include <stdint.h>
 
 typedef enum {
-    ESCALATION_LADDER_NONE = 0,          /* not opened yet */
-    ESCALATION_LADDER_ONSITE = 1,        /* onsite_meeting */
-    ESCALATION_LADDER_LETTER = 2,        /* supervision_letter */
-    ESCALATION_LADDER_SPECIAL = 3        /* special_meeting */
+    ESCALATION_LADDER_NONE = 0,   /* not opened yet */
+    ESCALATION_LADDER_ONSITE = 1, /* onsite_meeting */
+    ESCALATION_LADDER_LETTER = 2, /* supervision_letter */
+    ESCALATION_LADDER_SPECIAL = 3 /* special_meeting */
 } escalation_ladder_stage_t;
 
 /* Where a supervision letter stands (stage LETTER only). */
 typedef enum {
     ESCALATION_LADDER_LETTER_NONE = 0,
-    ESCALATION_LADDER_LETTER_ISSUED = 1,   /* waiting for the unit to sign */
-    ESCALATION_LADDER_LETTER_SIGNED = 2,   /* waiting for the unit's feedback */
-    ESCALATION_LADDER_LETTER_FEEDBACK = 3  /* waiting for the office's review */
+    ESCALATION_LADDER_LETTER_ISSUED = 1,  /* waiting for the unit to sign */
+    ESCALATION_LADDER_LETTER_SIGNED = 2,  /* waiting for the unit's feedback */
+    ESCALATION_LADDER_LETTER_FEEDBACK = 3 /* waiting for the office's review */
 } escalation_ladder_letter_t;
 
 /* Operator actions. 1..9 equal sitewatch.v1.CaseCommand.Op. */
@@ -64,46 +64,46 @@ typedef struct {
 } escalation_ladder_calendar_t;
 
 typedef struct {
-    int onsite_days;     /* working days to hold the on-site meeting   (2) */
-    int letter_days;     /* working days the letter gives the unit      (5) */
+    int onsite_days; /* working days to hold the on-site meeting   (2) */
+    int letter_days; /* working days the letter gives the unit      (5) */
 } escalation_ladder_config_t;
 
 /* One case, as far as the machine is concerned. */
 typedef struct {
     escalation_ladder_stage_t stage;
     bool open;
-    bool major;                       /* severity major (else minor) */
-    int64_t opened_at, closed_at;     /* closed_at 0 while open */
-    int64_t due_at;                   /* the stage's deadline; 0 = none */
-    int64_t missed_due_at;            /* the deadline whose passing escalated
-                                         the case last; 0 = none */
+    bool major;                   /* severity major (else minor) */
+    int64_t opened_at, closed_at; /* closed_at 0 while open */
+    int64_t due_at;               /* the stage's deadline; 0 = none */
+    int64_t missed_due_at;        /* the deadline whose passing escalated
+                                     the case last; 0 = none */
     escalation_ladder_letter_t letter;
-    int32_t pending_extension_day;    /* 0 = no request pending */
+    int32_t pending_extension_day; /* 0 = no request pending */
     int extensions_asked, extensions_granted;
-    bool letter_overdue;              /* a letter's deadline passed */
+    bool letter_overdue; /* a letter's deadline passed */
 } escalation_ladder_case_t;
 
 typedef struct {
     escalation_ladder_op_t op;
-    escalation_ladder_outcome_t outcome;  /* MEETING */
-    bool has_unit, has_person;            /* MEETING unresolved: both needed */
-    bool has_note;                        /* SIGN, FEEDBACK, REVIEW, ESCALATE, CLOSE need one */
-    bool has_reason;                      /* EXTEND needs one */
-    int32_t until_day;                    /* EXTEND: the new due date */
+    escalation_ladder_outcome_t outcome; /* MEETING */
+    bool has_unit, has_person;           /* MEETING unresolved: both needed */
+    bool has_note;                       /* SIGN, FEEDBACK, REVIEW, ESCALATE, CLOSE need one */
+    bool has_reason;                     /* EXTEND needs one */
+    int32_t until_day;                   /* EXTEND: the new due date */
 } escalation_ladder_command_t;
 
 /* What one step did (or why it was refused). */
 typedef struct {
-    const char *code;               /* NULL when applied; else the refusal code */
-    char message[192];              /* human reason of a refusal */
-    const char *action;             /* timeline action of the step itself */
-    int64_t at;                     /* when it happened (due steps: the
-                                       millisecond after the deadline) */
+    const char *code;   /* NULL when applied; else the refusal code */
+    char message[192];  /* human reason of a refusal */
+    const char *action; /* timeline action of the step itself */
+    int64_t at;         /* when it happened (due steps: the
+                           millisecond after the deadline) */
     escalation_ladder_stage_t from, to;
-    bool stage_changed;             /* from != to: draft the next document */
-    bool closed;                    /* the case closed in this step */
-    bool extension_lapsed;          /* a pending request died with the stage */
-    int64_t due_before;             /* due_at before the step */
+    bool stage_changed;    /* from != to: draft the next document */
+    bool closed;           /* the case closed in this step */
+    bool extension_lapsed; /* a pending request died with the stage */
+    int64_t due_before;    /* due_at before the step */
 } escalation_ladder_step_t;
 
 /* Refusal codes (escalation_ladder_step_t.code). */

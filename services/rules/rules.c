@@ -138,7 +138,9 @@ s_judge (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
         }
     in.reason_state = (rules_reason_state_t) st->reason_state;
     in.reason_approved_day = st->reason_approved_day;
-    in.at_period_close = at_close;
+    /* A period that ended before the project's start day asked no report of
+     * it: no_report judges only periods the project was in. */
+    in.at_period_close = at_close && def->start_day < day;
     in.reported_in_period = s_has_period (st, period);
     in.period = period;
 
@@ -815,8 +817,10 @@ s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
     case SITEWATCH__V1__CHAIN_MSG__BODY_CHECKIN:
         return s_apply_checkin (self, txn, msg);
     case SITEWATCH__V1__CHAIN_MSG__BODY_TICK:
-    case SITEWATCH__V1__CHAIN_MSG__BODY_CONFIRM: {
-        /* Not ours: pass on in order (escalation confirms; digests count). */
+    case SITEWATCH__V1__CHAIN_MSG__BODY_CONFIRM:
+    case SITEWATCH__V1__CHAIN_MSG__BODY_CASE_COMMAND: {
+        /* Not ours: pass on in order (escalation confirms and runs cases;
+         * digests count). */
         Sitewatch__V1__ChainMsg fwd = *msg;
         return sw_stage_forward (self->stage, txn, &fwd);
     }

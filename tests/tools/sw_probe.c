@@ -4,7 +4,10 @@
  *   sw_probe ENDPOINT CASE [PROJECT]
  * CASE: garbage truncated oversize empty multi badversion unknown_project
  *       bad_percent future too_old nul_in_string huge_repeated long_id valid
- * (valid: a correct report, accepted) */
+ *       unknown_field0
+ * (valid: a correct report, accepted; unknown_field0: a correct report whose
+ * bytes end in an unknown field numbered 0, which protobuf-c reads but does
+ * not write back readably) */
 #include "sw_client.h"
 #include "sw_wire.h"
 
@@ -155,6 +158,30 @@ main (int argc, char **argv)
     }
     if (streq (kase, "truncated"))
         n = n / 2;
+    if (streq (kase, "unknown_field0")) {
+        size_t rn;
+        uint8_t *rbuf = sw_wire_pack (&rep.base, &rn);
+        free (buf);
+        buf = malloc (rn + 32);
+        n = 0;
+        buf[n++] = 0x08;    /* version = 1 */
+        buf[n++] = 0x01;
+        buf[n++] = 0x12;    /* request_id = "probe" */
+        buf[n++] = 5;
+        memcpy (buf + n, "probe", 5);
+        n += 5;
+        buf[n++] = 0x52;    /* report, length-delimited */
+        for (size_t len = rn + 3; ; len >>= 7) {
+            buf[n++] = (uint8_t) ((len & 0x7f) | (len > 0x7f ? 0x80 : 0));
+            if (len <= 0x7f)
+                break;
+        }
+        memcpy (buf + n, rbuf, rn);
+        n += rn;
+        memcpy (buf + n, "\x80\x00\x00", 3);   /* field 0, varint 0 */
+        n += 3;
+        free (rbuf);
+    }
     if (streq (kase, "multi")) {
         zmq_send (zsock_resolve (sock), buf, n, ZMQ_SNDMORE);
         zmq_send (zsock_resolve (sock), buf, n, 0);

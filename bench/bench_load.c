@@ -1,0 +1,283 @@
+/* bench_load: many field devices. Each device is one DEALER connection
+ * (sw_client) with a window of reports in flight (sw_client_send /
+ * sw_client_recv pipelining); a report keeps its time-ordered id (sw_id_new)
+ * and is resent, identical, until acknowledged, like a real device; a
+ * retry_later answer is honoured. Closed loop (as fast as acknowledgements
+ * come) or paced at an offered rate; a paced report's latency runs from its
+ * scheduled send time, so a stalled server is not hidden (no coordinated
+ * omission). */
+#include "bench.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char report_id[27];
+    char request_id[24];
+    uint32_t project;
+    int32_t percent_bp;
+    int64_t observed_at;
+    int64_t first_us;  /* scheduled or first send */
+    int64_t due_us;    /* resend when not answered by then */
+    uint32_t gen;
+    bool busy;
+} s_slot_t;
+
+typedef struct {
+    sw_client_t *client;
+    s_slot_t *slots;
+    int busy;
+    int next_free;     /* hint */
+} s_device_t;
+
+typedef struct {
+    const bench_load_opts_t *o;
+    int index, n_devices;
+    int64_t start_us, measure_us, end_us;
+    bench_load_result_t r;
+    uint64_t rng;
+} s_thread_t;
+
+static uint64_t
+s_rand (uint64_t *x)
+{
+    /* xorshift64* */
+    *x ^= *x >> 12;
+    *x ^= *x << 25;
+    *x ^= *x >> 27;
+    return *x * 2685821657736338717ULL;
+}
+
+static void
+s_send (s_thread_t *t, s_device_t *d, s_slot_t *s)
+{
+    char pid[24];
+    bench_project_id (s->project, pid);
+    Sitewatch__V1__Report rep = SITEWATCH__V1__REPORT__INIT;
+    rep.report_id = s->report_id;
+    rep.project_id = pid;
+    rep.source = SITEWATCH__V1__SOURCE__SOURCE_COMMISSIONER;
+    rep.observed_at = s->observed_at;
+    rep.percent_bp = s->percent_bp;
+    Sitewatch__V1__Request req = SITEWATCH__V1__REQUEST__INIT;
+    req.request_id = s->request_id;
+    req.body_case = SITEWATCH__V1__REQUEST__BODY_REPORT;
+    req.report = &rep;
+    sw_client_send (d->client, &req);
+    s->due_us = bench_now_us () + (int64_t) t->o->retry_ms * 1000;
+}
+
+/* Starts a new report on a free slot of d; false when its window is full. */
+static bool
+s_start (s_thread_t *t, s_device_t *d, int64_t scheduled_us)
+{
+    if (d->busy >= t->o->window)
+        return false;
+    int w = t->o->window, i = d->next_free;
+    for (int k = 0; k < w && d->slots[i].busy; k++)
+        i = (i + 1) % w;
+    s_slot_t *s = &d->slots[i];
+    d->next_free = (i + 1) % w;
+    s->busy = true;
+    d->busy++;
+    s->gen++;
+    sw_id_new (s->report_id);
+    snprintf (s->request_id, sizeof s->request_id, "%d.%u", i, s->gen);
+    s->project = (uint32_t) (t->o->first_project + s_rand (&t->rng) % t->o->n_projects);
+    s->percent_bp = 2500 + (int32_t) (s_rand (&t->rng) % 1000); /* on plan: stays green */
+    s->observed_at = t->o->observed_base + (bench_now_us () - t->start_us) / 1000;
+    s->first_us = scheduled_us;
+    t->r.sent++;
+    s_send (t, d, s);
+    return true;
+}
+
+static void
+s_answer (s_thread_t *t, s_device_t *d, Sitewatch__V1__Response *resp, int64_t now)
+{
+    const char *rid = resp->request_id ? resp->request_id : "";
+    char *dot;
+    long i = strtol (rid, &dot, 10);
+    if (*dot != '.' || i < 0 || i >= t->o->window)
+        return;
+    unsigned long gen = strtoul (dot + 1, NULL, 10);
+    s_slot_t *s = &d->slots[i];
+    if (!s->busy || s->gen != gen || resp->body_case != SITEWATCH__V1__RESPONSE__BODY_ACK)
+        return; /* the answer to an earlier resend, already counted */
+    const Sitewatch__V1__Ack *ack = resp->ack;
+    bool in_window = now >= t->measure_us && now <= t->end_us;
+    switch (ack->status) {
+    case SITEWATCH__V1__ACK__STATUS__STATUS_RETRY_LATER:
+        t->r.retry_later++;
+        s->due_us = now + (int64_t) (ack->retry_after_ms ? ack->retry_after_ms : 500) * 1000;
+        return;
+    case SITEWATCH__V1__ACK__STATUS__STATUS_ACCEPTED:
+        t->r.accepted_all++;
+        if (in_window)
+            t->r.accepted++;
+        break;
+    case SITEWATCH__V1__ACK__STATUS__STATUS_DUPLICATE:
+        /* A resend of a report stored before: acknowledged all the same. */
+        if (in_window)
+            t->r.duplicate++;
+        break;
+    default:
+        t->r.rejected++;
+        if (!t->r.first_reject[0])
+            snprintf (t->r.first_reject, sizeof t->r.first_reject, "%s: %s", ack->code,
+                      ack->message);
+        break;
+    }
+    if (in_window && s->first_us >= t->measure_us)
+        bench_lat_add (&t->r.ack, now - s->first_us);
+    s->busy = false;
+    d->busy--;
+}
+
+static void *
+s_thread (void *arg)
+{
+    s_thread_t *t = arg;
+    const bench_load_opts_t *o = t->o;
+    s_device_t *dev = calloc ((size_t) t->n_devices, sizeof *dev);
+    zmq_pollitem_t *items = calloc ((size_t) t->n_devices, sizeof *items);
+    if (!dev || !items)
+        abort ();
+    for (int i = 0; i < t->n_devices; i++) {
+        dev[i].client = bench_client_new (o->endpoint);
+        dev[i].slots = calloc ((size_t) o->window, sizeof (s_slot_t));
+        if (!dev[i].slots)
+            abort ();
+        items[i].socket = zsock_resolve (sw_client_sock (dev[i].client));
+        items[i].events = ZMQ_POLLIN;
+    }
+    double rate = o->rate > 0 ? o->rate / o->threads : 0;
+    int64_t interval_ns = rate > 0 ? (int64_t) (1e9 / rate) : 0;
+    int64_t next_ns = t->start_us * 1000 + (int64_t) t->index * interval_ns / o->threads;
+    int rr = 0;
+    int64_t next_scan = 0, drain_until = t->end_us + 10LL * 1000000;
+    for (;;) {
+        int64_t now = bench_now_us ();
+        if (zsys_interrupted)
+            break;
+        bool sending = now < t->end_us;
+        int busy = 0;
+        for (int i = 0; i < t->n_devices; i++)
+            busy += dev[i].busy;
+        if (!sending && (busy == 0 || now >= drain_until))
+            break;
+        if (sending && rate <= 0) {
+            for (int i = 0; i < t->n_devices; i++)
+                while (s_start (t, &dev[i], bench_now_us ()))
+                    ;
+        }
+        else if (sending) {
+            while (next_ns / 1000 <= now) {
+                bool started = false;
+                for (int k = 0; k < t->n_devices && !started; k++) {
+                    rr = (rr + 1) % t->n_devices;
+                    started = s_start (t, &dev[rr], next_ns / 1000);
+                }
+                if (!started) {
+                    t->r.behind++; /* every window full: the server is behind */
+                    break;
+                }
+                next_ns += interval_ns;
+            }
+        }
+        long timeout = 5;
+        if (sending && rate > 0) {
+            int64_t wait = next_ns / 1000 - bench_now_us ();
+            timeout = wait <= 0 ? 0 : wait / 1000 < 5 ? wait / 1000 : 5;
+        }
+        if (zmq_poll (items, t->n_devices, timeout) < 0)
+            continue;
+        now = bench_now_us ();
+        for (int i = 0; i < t->n_devices; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN))
+                continue;
+            Sitewatch__V1__Response *resp;
+            while ((resp = sw_client_recv (dev[i].client, 0))) {
+                s_answer (t, &dev[i], resp, now);
+                sitewatch__v1__response__free_unpacked (resp, NULL);
+            }
+        }
+        if (now >= next_scan) {
+            for (int i = 0; i < t->n_devices; i++)
+                for (int k = 0; k < o->window; k++) {
+                    s_slot_t *s = &dev[i].slots[k];
+                    if (s->busy && now >= s->due_us) {
+                        t->r.resent++;
+                        s_send (t, &dev[i], s);
+                    }
+                }
+            next_scan = now + 10000;
+        }
+    }
+    for (int i = 0; i < t->n_devices; i++) {
+        t->r.unacked += (uint64_t) dev[i].busy;
+        sw_client_destroy (&dev[i].client);
+        free (dev[i].slots);
+    }
+    free (dev);
+    free (items);
+    return NULL;
+}
+
+int
+bench_load_run (const bench_load_opts_t *o, bench_load_result_t *result)
+{
+    memset (result, 0, sizeof *result);
+    result->offered = o->rate;
+    if (o->n_projects == 0 || o->devices <= 0 || o->window <= 0 || o->threads <= 0)
+        return -1;
+    int threads = o->threads < o->devices ? o->threads : o->devices;
+    bench_load_opts_t copy = *o;
+    copy.threads = threads;
+    s_thread_t *ts = calloc ((size_t) threads, sizeof *ts);
+    pthread_t *ids = calloc ((size_t) threads, sizeof *ids);
+    if (!ts || !ids)
+        abort ();
+    int64_t start = bench_now_us () + 20000; /* connections first */
+    for (int i = 0; i < threads; i++) {
+        ts[i].o = &copy;
+        ts[i].index = i;
+        ts[i].n_devices = copy.devices / threads + (i < copy.devices % threads);
+        ts[i].start_us = start;
+        ts[i].measure_us = start + (int64_t) (copy.warmup * 1e6);
+        ts[i].end_us = start + (int64_t) (copy.seconds * 1e6);
+        ts[i].rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t) (i + 1) * 0xBF58476D1CE4E5B9ULL
+                    ^ (uint64_t) start;
+        if (pthread_create (&ids[i], NULL, s_thread, &ts[i]) != 0)
+            abort ();
+    }
+    for (int i = 0; i < threads; i++) {
+        pthread_join (ids[i], NULL);
+        bench_load_result_t *r = &ts[i].r;
+        result->sent += r->sent;
+        result->resent += r->resent;
+        result->accepted += r->accepted;
+        result->accepted_all += r->accepted_all;
+        result->duplicate += r->duplicate;
+        result->rejected += r->rejected;
+        result->retry_later += r->retry_later;
+        result->behind += r->behind;
+        result->unacked += r->unacked;
+        if (!result->first_reject[0] && r->first_reject[0])
+            memcpy (result->first_reject, r->first_reject, sizeof result->first_reject);
+        bench_lat_merge (&result->ack, &r->ack);
+        bench_lat_clear (&r->ack);
+    }
+    result->window_s = copy.seconds - copy.warmup;
+    result->accepted_per_s = result->window_s > 0 ? result->accepted / result->window_s : 0;
+    free (ts);
+    free (ids);
+    return result->sent ? 0 : -1;
+}
+
+void
+bench_load_result_free (bench_load_result_t *result)
+{
+    bench_lat_clear (&result->ack);
+}

@@ -4,6 +4,7 @@
     including a plain table. Pure: no sockets, no clock. */
 
 #include "cli.h"
+#include "sw_digest.h"
 #include "sw_render.h"
 
 #include <stdint.h>
@@ -314,6 +315,8 @@ cli_json_published (sw_json_t *j, const sw_calendar_t *cal, const Sitewatch__V1_
         cli_json_leadership (j, cal, msg->leadership);
     else if (msg->payload_case == SITEWATCH__V1__PUBLISHED__PAYLOAD_CASE_EVENT && msg->case_event)
         cli_json_case_event (j, cal, msg->case_event);
+    else if (msg->payload_case == SITEWATCH__V1__PUBLISHED__PAYLOAD_DIGEST && msg->digest)
+        sw_digest_json (j, cal, msg->digest);
     else
         sw_json_null (j);
     sw_json_obj_end (j);
@@ -430,6 +433,10 @@ cli_text_published (FILE *out, const sw_calendar_t *cal, const Sitewatch__V1__Pu
     }
     else if (msg->payload_case == SITEWATCH__V1__PUBLISHED__PAYLOAD_CASE_EVENT && msg->case_event)
         cli_text_case_event (out, cal, msg->case_event);
+    else if (msg->payload_case == SITEWATCH__V1__PUBLISHED__PAYLOAD_DIGEST && msg->digest)
+        fprintf (out, "%s express report, period %lld: %u red, %u yellow, %u green, %u not started",
+                 cli_instant (cal, msg->at, at), (long long) msg->digest->period, msg->digest->red,
+                 msg->digest->yellow, msg->digest->green, msg->digest->not_started);
     else
         fprintf (out, "%s (no payload)", cli_instant (cal, msg->at, at));
 }

@@ -73,4 +73,10 @@ echo "== same-day leadership reports (sitewatch sla), delivered by the notifier 
 $SW sla | tail -4
 echo "$(wc -l <"$OUT/leadership.jsonl") leadership reports in the notifier's sink"
 echo
+echo "== the latest progress express report (sitewatch digest)"
+$SW digest --format md >"$OUT/express-report.md"
+$SW digest --format html >"$OUT/express-report.html"
+head -12 "$OUT/express-report.md"
+echo "..."
+echo "express report written to $OUT/express-report.html and $OUT/express-report.md"
 echo "demo data kept in $OUT (sitewatchd log: $OUT/sitewatchd.log)"

@@ -819,8 +819,7 @@ s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
     case SITEWATCH__V1__CHAIN_MSG__BODY_TICK:
     case SITEWATCH__V1__CHAIN_MSG__BODY_CONFIRM:
     case SITEWATCH__V1__CHAIN_MSG__BODY_CASE_COMMAND: {
-        /* Not ours: pass on in order (escalation confirms and runs cases;
-         * digests count). */
+        /* Not ours: pass on in order (escalation confirms and runs cases). */
         Sitewatch__V1__ChainMsg fwd = *msg;
         return sw_stage_forward (self->stage, txn, &fwd);
     }

@@ -62,6 +62,22 @@ sw_service_args_init (sw_service_args_t *args, const sw_config_t *cfg, const cha
     }
 }
 
+void
+sw_service_serve (zsock_t *pipe, sw_service_args_t *args, int open_rc, const char *err,
+                  sw_service_run_fn *run, void *ctx)
+{
+    if (open_rc != 0) {
+        sw_error (args->name, "start_failed", "reason=\"%s\"", err);
+        fprintf (stderr, "sitewatch-%s: %s\n", args->name, err);
+    }
+    args->status = open_rc;
+    zsock_signal (pipe, 0);
+    if (open_rc == 0 && run (ctx, pipe) != 0) {
+        args->status = -1;
+        zstr_send (pipe, "$FAIL");
+    }
+}
+
 int
 sw_service_main (int argc, char **argv, const char *name, const char *summary, zactor_fn *actor)
 {

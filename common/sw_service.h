@@ -39,6 +39,17 @@ void sw_service_args_init (sw_service_args_t *args, const sw_config_t *cfg, cons
 int sw_service_main (int argc, char **argv, const char *name, const char *summary,
                      zactor_fn *actor);
 
+/* The body of a service's run: returns 0 on a clean stop, -1 on a fatal
+ * error. */
+typedef int (sw_service_run_fn) (void *ctx, zsock_t *pipe);
+
+/* The life of a service actor once it has tried to open (open_rc 0 or -1,
+ * with the reason in err): reports the start on pipe (a failure is logged
+ * and printed), runs until stopped, and reports a fatal end ("$FAIL") so the
+ * process exits non-zero and its supervisor restarts it. Sets args->status. */
+void sw_service_serve (zsock_t *pipe, sw_service_args_t *args, int open_rc, const char *err,
+                       sw_service_run_fn *run, void *ctx);
+
 /* Applies the common settings (log level) from cfg. */
 void sw_service_apply_logging (const sw_config_t *cfg);
 

@@ -423,6 +423,12 @@ sw_stage_run (sw_stage_t *self, zsock_t *pipe)
     return result;
 }
 
+int
+sw_stage_serve (void *stage, zsock_t *pipe)
+{
+    return sw_stage_run (stage, pipe);
+}
+
 int64_t
 sw_stage_now (const sw_stage_t *self)
 {

@@ -56,6 +56,9 @@ void sw_stage_destroy (sw_stage_t **self_p);
  * SIGINT/SIGTERM). Returns 0 on a clean stop, -1 on a fatal storage error. */
 int sw_stage_run (sw_stage_t *self, zsock_t *pipe);
 
+/* sw_stage_run for sw_service_serve (ctx is the stage). */
+int sw_stage_serve (void *stage, zsock_t *pipe);
+
 /* Inside apply (or a batch of sw_stage_write): queues msg downstream. The
  * stage fills origin_seq and at when they are 0. 0 or an LMDB code. */
 int sw_stage_forward (sw_stage_t *self, MDB_txn *txn, Sitewatch__V1__ChainMsg *msg);

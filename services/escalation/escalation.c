@@ -400,16 +400,7 @@ escalation_actor (zsock_t *pipe, void *arg)
     self->args = arg;
     char err[512] = "";
     int rc = s_open (self, err, sizeof err);
-    if (rc != 0) {
-        sw_error ("escalation", "start_failed", "reason=\"%s\"", err);
-        fprintf (stderr, "sitewatch-escalation: %s\n", err);
-    }
-    self->args->status = rc;
-    zsock_signal (pipe, 0);
-    if (rc == 0 && sw_stage_run (self->stage, pipe) != 0) {
-        self->args->status = -1;
-        zstr_send (pipe, "$FAIL");
-    }
+    sw_service_serve (pipe, self->args, rc, err, sw_stage_serve, self->stage);
     sw_stage_destroy (&self->stage);
     escalation_cases_destroy (&self->cases);
     escalation_digest_destroy (&self->digest);

@@ -800,6 +800,15 @@ s_loop (intake_t *self, zsock_t *pipe)
     return result;
 }
 
+static int
+s_run (void *ctx, zsock_t *pipe)
+{
+    intake_t *self = ctx;
+    sw_info ("intake", "started", "endpoint=%s clock=%s data=%s", self->args->endpoint,
+             self->clock.manual ? "manual" : "wall", self->args->data_dir);
+    return s_loop (self, pipe);
+}
+
 void
 intake_actor (zsock_t *pipe, void *arg)
 {
@@ -809,24 +818,10 @@ intake_actor (zsock_t *pipe, void *arg)
     self->args = arg;
     self->name = "intake";
     char err[512] = "";
-    if (s_open (self, err, sizeof err) != 0) {
-        sw_error ("intake", "start_failed", "reason=\"%s\"", err);
-        fprintf (stderr, "sitewatch-intake: %s\n", err);
-        self->args->status = -1;
-        s_close (self);
-        free (self);
-        zsock_signal (pipe, 0);
-        return;
-    }
-    self->args->status = 0;
-    zsock_signal (pipe, 0);
-    sw_info ("intake", "started", "endpoint=%s clock=%s data=%s", self->args->endpoint,
-             self->clock.manual ? "manual" : "wall", self->args->data_dir);
-    if (s_loop (self, pipe) != 0) {
-        self->args->status = -1;
-        zstr_send (pipe, "$FAIL");
-    }
-    sw_info ("intake", "stopped", "accepted=%llu duplicates=%llu rejected=%llu",
+    int rc = s_open (self, err, sizeof err);
+    sw_service_serve (pipe, self->args, rc, err, s_run, self);
+    if (rc == 0)
+        sw_info ("intake", "stopped", "accepted=%llu duplicates=%llu rejected=%llu",
              (unsigned long long) self->accepted, (unsigned long long) self->duplicates,
              (unsigned long long) self->rejected);
     s_close (self);

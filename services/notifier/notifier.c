@@ -492,6 +492,19 @@ s_open (notifier_t *self, char *err, size_t errlen)
     return 0;
 }
 
+static int
+s_serve (void *ctx, zsock_t *pipe)
+{
+    notifier_t *self = ctx;
+    sw_info ("notifier", "ready", "endpoint=%s sink=%s data=%s cursor=%llu notifier_id=%s",
+             self->endpoint, notifier_sink_name (self->sink), self->data_dir,
+             (unsigned long long) self->cursor, self->id);
+    int rc = s_run (self);
+    if (rc != 0)
+        sw_error ("notifier", "store_failed", "data=%s action=exit", self->data_dir);
+    return rc;
+}
+
 void
 notifier_actor (zsock_t *pipe, void *arg)
 {
@@ -502,21 +515,7 @@ notifier_actor (zsock_t *pipe, void *arg)
     self->pipe = pipe;
     char err[512] = "";
     int rc = s_open (self, err, sizeof err);
-    if (rc != 0) {
-        sw_error ("notifier", "start_failed", "reason=\"%s\"", err);
-        fprintf (stderr, "sitewatch-notifier: %s\n", err);
-    }
-    else
-        sw_info ("notifier", "ready", "endpoint=%s sink=%s data=%s cursor=%llu notifier_id=%s",
-                 self->endpoint, notifier_sink_name (self->sink), self->data_dir,
-                 (unsigned long long) self->cursor, self->id);
-    self->args->status = rc;
-    zsock_signal (pipe, 0);
-    if (rc == 0 && s_run (self) != 0) {
-        sw_error ("notifier", "store_failed", "data=%s action=exit", self->data_dir);
-        self->args->status = -1;
-        zstr_send (pipe, "$FAIL");
-    }
+    sw_service_serve (pipe, self->args, rc, err, s_serve, self);
     zpoller_destroy (&self->poller);
     sw_client_destroy (&self->client);
     sw_json_destroy (&self->json);

@@ -219,6 +219,9 @@ int cli_cmd_cases (cli_t *self, int argc, char **argv);
 int cli_cmd_case (cli_t *self, int argc, char **argv);
 int cli_cmd_accountability (cli_t *self, int argc, char **argv);
 int cli_cmd_keygen (cli_t *self, int argc, char **argv);
+/* The project's supervision cases, appended to j as a JSON array, or
+ * printed as text when j is NULL (for `sitewatch project`). */
+int cli_project_cases (cli_t *self, const char *project, sw_json_t *j);
 /* A case event as JSON {"case_id", "project_id", "cause", "from_stage",
    "to_stage", "status", "action", "at", "due_at", "addressees", "note",
    "document_id"}, and as one line of text (for subscribe). */

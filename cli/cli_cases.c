@@ -746,3 +746,41 @@ cli_cmd_accountability (cli_t *self, int argc, char **argv)
     sitewatch__v1__response__free_unpacked (answer, NULL);
     return CLI_OK;
 }
+
+/* ------------------------------------------------------- for `project` */
+
+int
+cli_project_cases (cli_t *self, const char *project, sw_json_t *j)
+{
+    Sitewatch__V1__Query query = SITEWATCH__V1__QUERY__INIT;
+    query.kind = SITEWATCH__V1__QUERY__KIND__KIND_CASES;
+    query.project_id = (char *) project;
+    cli_response_t *answer;
+    int rc = s_ask (self, &query, SITEWATCH__V1__RESPONSE__BODY_CASES, false, &answer);
+    if (rc != CLI_OK) {
+        if (j)
+            sw_json_null (j);
+        return rc;
+    }
+    Sitewatch__V1__CasesAnswer *ca = answer->cases;
+    if (ca->n_cases > 1)
+        qsort (ca->cases, ca->n_cases, sizeof *ca->cases, s_case_cmp);
+    if (j) {
+        sw_json_arr_begin (j);
+        for (size_t i = 0; i < ca->n_cases; i++)
+            s_json_case (j, self, ca->cases[i], false);
+        sw_json_arr_end (j);
+    }
+    else {
+        printf ("\ncases (%zu):\n", ca->n_cases);
+        for (size_t i = 0; i < ca->n_cases; i++) {
+            const Sitewatch__V1__Case *c = ca->cases[i];
+            char due[CLI_INSTANT_LEN], stage[96];
+            printf ("  %s  %s  %s  %s  due %s\n", s_str (c->case_id), s_str (c->cause),
+                    s_stage_text (c, stage, sizeof stage), s_str (c->status),
+                    c->due_at ? cli_instant (self->calendar, c->due_at, due) : "-");
+        }
+    }
+    sitewatch__v1__response__free_unpacked (answer, NULL);
+    return CLI_OK;
+}

@@ -228,7 +228,7 @@ s_project_text (const cli_t *self, const Sitewatch__V1__ProjectAnswer *pa)
 }
 
 static void
-s_project_json (const cli_t *self, const Sitewatch__V1__ProjectAnswer *pa)
+s_project_json (cli_t *self, const Sitewatch__V1__ProjectAnswer *pa)
 {
     sw_json_t *j = sw_json_new ();
     sw_json_obj_begin (j);
@@ -252,6 +252,8 @@ s_project_json (const cli_t *self, const Sitewatch__V1__ProjectAnswer *pa)
     for (size_t i = 0; i < pa->n_history; i++)
         cli_json_warning (j, self->calendar, pa->history[i]);
     sw_json_arr_end (j);
+    sw_json_key (j, "cases");
+    cli_project_cases (self, pa->def ? pa->def->id : "", j);
     sw_json_obj_end (j);
     cli_json_print (j);
     sw_json_destroy (&j);
@@ -287,8 +289,10 @@ cli_cmd_project (cli_t *self, int argc, char **argv)
         qsort (pa->history, pa->n_history, sizeof *pa->history, s_event_cmp);
     if (self->json)
         s_project_json (self, pa);
-    else
+    else {
         s_project_text (self, pa);
+        cli_project_cases (self, id, NULL);
+    }
     sitewatch__v1__response__free_unpacked (answer, NULL);
     return CLI_OK;
 }

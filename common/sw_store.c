@@ -63,9 +63,9 @@ sw_store_open (const char *dir, size_t map_size, char *err, size_t errlen)
         other[n > 0 ? n : 0] = 0;
         other[strcspn (other, "\n")] = 0;
         snprintf (err, errlen,
-                  "data directory %s is in use by another sitewatch process (pid %s); "
-                  "two servers must never share one data directory",
-                  dir, *other ? other : "?");
+                  "data directory %s is in use by another sitewatch process (pid %s holds "
+                  "the lock %s); two servers must never share one data directory",
+                  dir, *other ? other : "?", lock_path);
         close (fd);
         return NULL;
     }

@@ -4,7 +4,7 @@
  *   sw_probe ENDPOINT CASE [PROJECT]
  * CASE: garbage truncated oversize empty multi badversion unknown_project
  *       bad_percent future too_old nul_in_string huge_repeated long_id valid
- *       unknown_field0
+ *       unknown_field0 bad_utf8
  * (valid: a correct report, accepted; unknown_field0: a correct report whose
  * bytes end in an unknown field numbered 0, which protobuf-c reads but does
  * not write back readably) */
@@ -30,8 +30,11 @@ s_print (zsock_t *sock)
         printf ("bad answer\n");
     else if (r->body_case == SITEWATCH__V1__RESPONSE__BODY_ACK) {
         static const char *st[] = { "unspecified", "accepted", "duplicate", "rejected", "retry_later" };
-        printf ("%s %s\n", st[r->ack->status < 5 ? r->ack->status : 0],
+        printf ("%s %s", st[r->ack->status < 5 ? r->ack->status : 0],
                 *r->ack->code ? r->ack->code : "-");
+        if (r->ack->retry_after_ms)     /* the hint that comes with retry_later */
+            printf (" retry_after_ms=%u", (unsigned) r->ack->retry_after_ms);
+        printf ("\n");
     }
     else
         printf ("answer %d\n", (int) r->body_case);
@@ -115,6 +118,12 @@ main (int argc, char **argv)
         memset (big, 'x', 10000);
         big[10000] = 0;
         rep.report_id = big;
+    }
+    else if (streq (kase, "bad_utf8")) {
+        prob.text = "caf\xc3( \xff\xfe";   /* a cut sequence, bytes never in UTF-8 */
+        prob.severity = SITEWATCH__V1__SEVERITY__SEVERITY_MINOR;
+        rep.problems = probs;
+        rep.n_problems = 1;
     }
     else if (streq (kase, "nul_in_string")) {
         prob.text = "before\0after";

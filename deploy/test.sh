@@ -7,7 +7,6 @@ deploy/setup.sh
 deploy/build.sh --sanitize
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-ctest --test-dir build-asan --output-on-failure -j2 --timeout 900
 
 # Hostile input: each libFuzzer target (tests/fuzz) for a bounded time over
 # its seed corpus; a crash, leak or sanitizer report fails the run. New
@@ -30,5 +29,9 @@ if command -v clang >/dev/null; then
         echo "fuzz: $t ok, $(grep -o 'number_of_executed_units: *[0-9]*' "build-fuzz/$t.log" | grep -o '[0-9]*$') runs in ${FUZZ_SECONDS:-20} s"
     done
 else
-    echo "fuzz: clang not found, fuzz targets skipped" >&2
+    echo "fuzz: clang not found (deploy/setup.sh installs it)" >&2
+    exit 1
 fi
+
+# Every unit and integration test, last, so its summary closes the run.
+ctest --test-dir build-asan --output-on-failure -j2 --timeout 900

@@ -1144,3 +1144,47 @@ sw_registry_commissioner (const Sitewatch__V1__Registry *reg, const char *id)
             return reg->commissioners[i];
     return NULL;
 }
+
+/* ------------------------------------------------------------ calendars */
+
+sw_calendar_t *
+sw_registry_calendar (const Sitewatch__V1__Registry *reg)
+{
+    return sw_calendar_new (reg->timezone, reg->period_anchor_day,
+                            reg->period_days > 0 ? reg->period_days : 3, reg->holidays,
+                            reg->n_holidays, reg->workdays, reg->n_workdays);
+}
+
+void
+sw_registry_clock_begin (sw_registry_clock_t *self)
+{
+    if (self->now != self->committed)
+        sw_calendar_destroy (&self->now);
+    self->now = self->committed;
+}
+
+void
+sw_registry_clock_set (sw_registry_clock_t *self, sw_calendar_t **cal_p)
+{
+    if (self->now != self->committed)
+        sw_calendar_destroy (&self->now);
+    self->now = *cal_p;
+    *cal_p = NULL;
+}
+
+void
+sw_registry_clock_commit (sw_registry_clock_t *self)
+{
+    if (self->committed != self->now)
+        sw_calendar_destroy (&self->committed);
+    self->committed = self->now;
+}
+
+void
+sw_registry_clock_destroy (sw_registry_clock_t *self)
+{
+    if (self->now != self->committed)
+        sw_calendar_destroy (&self->now);
+    sw_calendar_destroy (&self->committed);
+    self->now = NULL;
+}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "sitewatch.pb-c.h"
+#include "sw_calendar.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,6 +53,25 @@ void sw_strlist_clear (sw_strlist_t *list);
    decimals, stored as basis points. Aborts on out of memory. */
 int sw_registry_parse (const char *yaml, size_t len, Sitewatch__V1__Registry **out,
                        sw_strlist_t *errors, sw_strlist_t *warnings);
+
+/* The zone calendar of a registry: its zone, period anchor and length
+ * (default 3 days), holidays and exchanged working days. NULL when the zone
+ * is unknown. Destroy with sw_calendar_destroy. */
+sw_calendar_t *sw_registry_calendar (const Sitewatch__V1__Registry *reg);
+
+/* A registry's calendar as a service holds it across write batches that may
+ * be replayed: set() inside a batch keeps the new calendar beside the
+ * committed one; begin() (start of an attempt) drops what an abandoned
+ * attempt set; commit() adopts it. `now` is the calendar to use: the batch's
+ * inside a batch, the committed one outside. */
+typedef struct {
+    sw_calendar_t *committed;
+    sw_calendar_t *now;
+} sw_registry_clock_t;
+void sw_registry_clock_begin (sw_registry_clock_t *self);
+void sw_registry_clock_set (sw_registry_clock_t *self, sw_calendar_t **cal_p);
+void sw_registry_clock_commit (sw_registry_clock_t *self);
+void sw_registry_clock_destroy (sw_registry_clock_t *self);
 
 /* Lookups by id on a parsed registry (linear scans). Return the entry, or
    NULL when reg or id is NULL or no entry has that id. The entry belongs to

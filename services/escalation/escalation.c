@@ -3,6 +3,7 @@
 #include "escalation_cases.h"
 #include "escalation_digest.h"
 #include "sw_calendar.h"
+#include "sw_registry.h"
 #include "sw_log.h"
 #include "sw_stage.h"
 #include "sw_wire.h"
@@ -18,7 +19,7 @@ typedef struct {
     escalation_cases_t *cases;     /* the supervision ladder (SPEC §5) */
     escalation_digest_t *digest;   /* the express report: SLA and cases, kept, published */
     int64_t retry_ms;
-    sw_calendar_t *cal, *txn_cal;
+    sw_registry_clock_t cal;       /* the registry's calendar (cal.now in a batch) */
 } escalation_t;
 
 static const char *
@@ -114,8 +115,8 @@ s_apply_warning (escalation_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg
     lr.project_id = ev->project_id;
     lr.leader_id = ev->leader_id;
     lr.raised_at = ev->at;
-    lr.due_at = self->txn_cal
-                    ? sw_calendar_day_end (self->txn_cal, sw_calendar_local_day (self->txn_cal, ev->at))
+    lr.due_at = self->cal.now
+                    ? sw_calendar_day_end (self->cal.now, sw_calendar_local_day (self->cal.now, ev->at))
                     : ev->at;
     lr.event = ev;
     lr.project_name = ev->project_name;
@@ -207,26 +208,14 @@ static void
 s_begin (void *svc)
 {
     escalation_t *self = svc;
-    if (self->txn_cal != self->cal)
-        sw_calendar_destroy (&self->txn_cal);
-    self->txn_cal = self->cal;
+    sw_registry_clock_begin (&self->cal);
 }
 
 static void
 s_committed (void *svc)
 {
     escalation_t *self = svc;
-    if (self->cal != self->txn_cal)
-        sw_calendar_destroy (&self->cal);
-    self->cal = self->txn_cal;
-}
-
-static sw_calendar_t *
-s_calendar_of (const Sitewatch__V1__Registry *reg)
-{
-    return sw_calendar_new (reg->timezone, reg->period_anchor_day,
-                            reg->period_days > 0 ? reg->period_days : 3, reg->holidays,
-                            reg->n_holidays, reg->workdays, reg->n_workdays);
+    sw_registry_clock_commit (&self->cal);
 }
 
 static int
@@ -235,17 +224,14 @@ s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
     escalation_t *self = svc;
     /* Case deadlines passed before this instant move first, at their own
      * instants (a digest compiled below sees them). */
-    int rc = escalation_cases_due (self->cases, txn, self->stage, self->txn_cal, msg->at);
+    int rc = escalation_cases_due (self->cases, txn, self->stage, self->cal.now, msg->at);
     if (rc != 0)
         return rc;
     switch (msg->body_case) {
     case SITEWATCH__V1__CHAIN_MSG__BODY_REGISTRY: {
-        sw_calendar_t *cal = s_calendar_of (msg->registry);
-        if (cal) {
-            if (self->txn_cal != self->cal)
-                sw_calendar_destroy (&self->txn_cal);
-            self->txn_cal = cal;
-        }
+        sw_calendar_t *cal = sw_registry_calendar (msg->registry);
+        if (cal)
+            sw_registry_clock_set (&self->cal, &cal);
         rc = s_put (txn, self->meta, "registry", &msg->registry->base);
         break;
     }
@@ -263,7 +249,7 @@ s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
     }
     /* Cases: problems, reds and commands open, close and move them. */
     if (rc == 0)
-        rc = escalation_cases_apply (self->cases, txn, self->stage, self->txn_cal, msg);
+        rc = escalation_cases_apply (self->cases, txn, self->stage, self->cal.now, msg);
     /* Time passing is what makes a re-send due. */
     if (rc == 0 && msg->body_case == SITEWATCH__V1__CHAIN_MSG__BODY_TICK)
         rc = s_resend_due (self, txn, msg->at);
@@ -379,13 +365,13 @@ s_open (escalation_t *self, char *err, size_t errlen)
         if (mdb_get (txn, self->meta, &k, &v) == 0) {
             Sitewatch__V1__Registry *reg = sitewatch__v1__registry__unpack (NULL, v.mv_size, v.mv_data);
             if (reg) {
-                self->cal = s_calendar_of (reg);
+                self->cal.committed = sw_registry_calendar (reg);
                 sitewatch__v1__registry__free_unpacked (reg, NULL);
             }
         }
         mdb_txn_abort (txn);
     }
-    self->txn_cal = self->cal;
+    self->cal.now = self->cal.committed;
     self->stage = sw_stage_new ("escalation", self->store, self->args->escalation,
                                 self->args->notify, &s_ops, self, err, errlen);
     return self->stage ? 0 : -1;
@@ -404,9 +390,7 @@ escalation_actor (zsock_t *pipe, void *arg)
     sw_stage_destroy (&self->stage);
     escalation_cases_destroy (&self->cases);
     escalation_digest_destroy (&self->digest);
-    if (self->txn_cal != self->cal)
-        sw_calendar_destroy (&self->txn_cal);
-    sw_calendar_destroy (&self->cal);
+    sw_registry_clock_destroy (&self->cal);
     sw_store_close (&self->store);
     free (self);
 }

@@ -3,6 +3,7 @@
 #include "rules_digest.h"
 #include "rules_policy.h"
 #include "sw_calendar.h"
+#include "sw_registry.h"
 #include "sw_log.h"
 #include "sw_stage.h"
 #include "sw_wire.h"
@@ -19,7 +20,7 @@ typedef struct {
     MDB_dbi projects, states, reports, events, meta;
     MDB_dbi checkins, history;     /* site days; counts by level per close */
     rules_policy_config_t policy;
-    sw_calendar_t *cal, *txn_cal;  /* committed and batch-local */
+    sw_registry_clock_t cal;       /* the registry's calendar (cal.now in a batch) */
 } rules_t;
 
 /* ------------------------------------------------------------- storage */
@@ -107,8 +108,8 @@ static int
 s_judge (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
          Sitewatch__V1__RulesProjectState *st, int64_t at, bool at_close, int64_t close_period)
 {
-    int32_t day = sw_calendar_local_day (self->txn_cal, at);
-    int64_t period = at_close ? close_period : sw_calendar_period_of_day (self->txn_cal, day);
+    int32_t day = sw_calendar_local_day (self->cal.now, at);
+    int64_t period = at_close ? close_period : sw_calendar_period_of_day (self->cal.now, day);
 
     rules_milestone_t stack_ms[32], *ms = stack_ms;
     if (def->n_milestones > 32) {
@@ -268,10 +269,10 @@ s_apply_checkin (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg
 {
     const Sitewatch__V1__Checkin *c = msg->checkin;
     int rc = 0;
-    if (self->txn_cal && c->commissioner_id && *c->commissioner_id) {
+    if (self->cal.now && c->commissioner_id && *c->commissioner_id) {
         uint8_t key[200];
         size_t kl = s_checkin_key (key, sizeof key, c->commissioner_id,
-                                   sw_calendar_local_day (self->txn_cal, c->at));
+                                   sw_calendar_local_day (self->cal.now, c->at));
         MDB_val k = { kl, key }, v;
         uint32_t count = 0;
         rc = mdb_get (txn, self->checkins, &k, &v);
@@ -410,11 +411,11 @@ s_digest (rules_t *self, MDB_txn *txn, int64_t k, int64_t t, const s_closing_t *
     rules_digest_input_t in;
     memset (&in, 0, sizeof in);
     in.period = k;
-    in.first_day = sw_calendar_period_first_day (self->txn_cal, k);
-    in.last_day = sw_calendar_period_first_day (self->txn_cal, k + 1) - 1;
+    in.first_day = sw_calendar_period_first_day (self->cal.now, k);
+    in.last_day = sw_calendar_period_first_day (self->cal.now, k + 1) - 1;
     in.closed_at = t;
     in.zone_name = reg ? reg->zone_name : "";
-    in.timezone = reg ? reg->timezone : sw_calendar_tz (self->txn_cal);
+    in.timezone = reg ? reg->timezone : sw_calendar_tz (self->cal.now);
 
     rules_digest_project_t *ps = calloc (n ? n : 1, sizeof *ps);
     if (!ps)
@@ -491,7 +492,7 @@ s_digest (rules_t *self, MDB_txn *txn, int64_t k, int64_t t, const s_closing_t *
 static int
 s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
 {
-    if (!self->txn_cal)
+    if (!self->cal.now)
         return 0;
     uint64_t closed_u;
     if (sw_store_get_u64 (txn, self->meta, "closed", &closed_u) != 0)
@@ -499,7 +500,7 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
     int64_t closed = (int64_t) closed_u;
     for (;;) {
         int64_t k = closed + 1;
-        int64_t t = sw_calendar_period_close (self->txn_cal, k);
+        int64_t t = sw_calendar_period_close (self->cal.now, k);
         if (t > upto)
             break;
         MDB_cursor *cur;
@@ -553,7 +554,7 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
         if (rc != 0)
             return rc;
         char when[64];
-        sw_calendar_format_instant (self->txn_cal, t, when, sizeof when);
+        sw_calendar_format_instant (self->cal.now, t, when, sizeof when);
         sw_info ("rules", "period_closed", "period=%lld at=%s projects=%zu", (long long) k, when,
                  judged);
     }
@@ -566,17 +567,12 @@ static int
 s_apply_registry (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
 {
     const Sitewatch__V1__Registry *reg = msg->registry;
-    sw_calendar_t *cal = sw_calendar_new (reg->timezone, reg->period_anchor_day,
-                                          reg->period_days > 0 ? reg->period_days : 3,
-                                          reg->holidays, reg->n_holidays, reg->workdays,
-                                          reg->n_workdays);
+    sw_calendar_t *cal = sw_registry_calendar (reg);
     if (!cal) {
         sw_error ("rules", "bad_registry_timezone", "timezone=%s", reg->timezone);
         return 0;
     }
-    if (self->txn_cal != self->cal)
-        sw_calendar_destroy (&self->txn_cal);
-    self->txn_cal = cal;
+    sw_registry_clock_set (&self->cal, &cal);
 
     /* The registry without its projects keeps zone, calendar and people. */
     Sitewatch__V1__Registry head = *reg;
@@ -586,11 +582,11 @@ s_apply_registry (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *ms
     if (rc != 0)
         return rc;
     uint64_t closed;
-    int32_t today = sw_calendar_local_day (cal, msg->at);
+    int32_t today = sw_calendar_local_day (self->cal.now, msg->at);
     if (sw_store_get_u64 (txn, self->meta, "closed", &closed) != 0) {
         /* Periods before the first import are history: judge from now on. */
         rc = sw_store_put_u64 (txn, self->meta, "closed",
-                               (uint64_t) (sw_calendar_period_of_day (cal, today) - 1));
+                               (uint64_t) (sw_calendar_period_of_day (self->cal.now, today) - 1));
         if (rc != 0)
             return rc;
     }
@@ -660,7 +656,7 @@ s_apply_report (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
     int rc;
     Sitewatch__V1__ProjectDef *def
         = s_get (txn, self->projects, r->project_id, &sitewatch__v1__project_def__descriptor, &rc);
-    if (!def || !self->txn_cal)
+    if (!def || !self->cal.now)
         return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
     Sitewatch__V1__RulesProjectState *st
         = s_get (txn, self->states, r->project_id, &sitewatch__v1__rules_project_state__descriptor, &rc);
@@ -717,9 +713,9 @@ s_apply_report (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
         st->reason_state = RULES_REASON_PENDING;
     }
     s_remember_period (st, sw_calendar_period_of_day (
-                               self->txn_cal, sw_calendar_local_day (self->txn_cal, r->observed_at)));
+                               self->cal.now, sw_calendar_local_day (self->cal.now, r->observed_at)));
     s_count_channel (st, sw_calendar_period_of_day (
-                             self->txn_cal, sw_calendar_local_day (self->txn_cal, r->observed_at)),
+                             self->cal.now, sw_calendar_local_day (self->cal.now, r->observed_at)),
                      r->source);
     st->reports++;
     st->last_report_at = msg->at;
@@ -745,12 +741,12 @@ s_apply_reason (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
     int rc;
     Sitewatch__V1__ProjectDef *def
         = s_get (txn, self->projects, c->project_id, &sitewatch__v1__project_def__descriptor, &rc);
-    if (!def || !self->txn_cal)
+    if (!def || !self->cal.now)
         return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
     Sitewatch__V1__RulesProjectState *st
         = s_get (txn, self->states, c->project_id, &sitewatch__v1__rules_project_state__descriptor, &rc);
     if (st) {
-        int32_t today = sw_calendar_local_day (self->txn_cal, msg->at);
+        int32_t today = sw_calendar_local_day (self->cal.now, msg->at);
         switch (c->op) {
         case SITEWATCH__V1__REASON_COMMAND__OP__OP_APPROVE:
             if (st->reason_state != RULES_REASON_NONE) {
@@ -785,18 +781,14 @@ static void
 s_begin (void *svc)
 {
     rules_t *self = svc;
-    if (self->txn_cal != self->cal)
-        sw_calendar_destroy (&self->txn_cal);
-    self->txn_cal = self->cal;
+    sw_registry_clock_begin (&self->cal);
 }
 
 static void
 s_committed (void *svc)
 {
     rules_t *self = svc;
-    if (self->cal != self->txn_cal)
-        sw_calendar_destroy (&self->cal);
-    self->cal = self->txn_cal;
+    sw_registry_clock_commit (&self->cal);
 }
 
 static int
@@ -838,8 +830,8 @@ s_status_of (rules_t *self, const Sitewatch__V1__ProjectDef *def,
     ps->project_id = def->id;
     ps->name = def->name;
     ps->level = st->level;
-    if (st->level == SITEWATCH__V1__LEVEL__LEVEL_NOT_STARTED && self->cal
-        && sw_calendar_local_day (self->cal, now) >= def->start_day)
+    if (st->level == SITEWATCH__V1__LEVEL__LEVEL_NOT_STARTED && self->cal.committed
+        && sw_calendar_local_day (self->cal.committed, now) >= def->start_day)
         ps->level = SITEWATCH__V1__LEVEL__LEVEL_GREEN; /* its start day came: green until judged */
     ps->reasons = st->reasons;
     ps->n_reasons = st->n_reasons;
@@ -1079,14 +1071,12 @@ s_open (rules_t *self, char *err, size_t errlen)
         int rc;
         Sitewatch__V1__Registry *reg = s_registry (self, txn, &rc);
         if (reg) {
-            self->cal = sw_calendar_new (reg->timezone, reg->period_anchor_day,
-                                         reg->period_days > 0 ? reg->period_days : 3, reg->holidays,
-                                         reg->n_holidays, reg->workdays, reg->n_workdays);
+            self->cal.committed = sw_registry_calendar (reg);
             sitewatch__v1__registry__free_unpacked (reg, NULL);
         }
         mdb_txn_abort (txn);
     }
-    self->txn_cal = self->cal;
+    self->cal.now = self->cal.committed;
     self->stage = sw_stage_new ("rules", self->store, self->args->rules, self->args->escalation,
                                 &s_ops, self, err, errlen);
     return self->stage ? 0 : -1;
@@ -1103,9 +1093,7 @@ rules_actor (zsock_t *pipe, void *arg)
     int rc = s_open (self, err, sizeof err);
     sw_service_serve (pipe, self->args, rc, err, sw_stage_serve, self->stage);
     sw_stage_destroy (&self->stage);
-    if (self->txn_cal != self->cal)
-        sw_calendar_destroy (&self->txn_cal);
-    sw_calendar_destroy (&self->cal);
+    sw_registry_clock_destroy (&self->cal);
     sw_store_close (&self->store);
     free (self);
 }

@@ -120,9 +120,13 @@ Sitewatch__V1__Response *bench_call (sw_client_t *client, Sitewatch__V1__Request
 sw_client_t *bench_client_new (const char *endpoint);
 /* Sets the manual clock to iso (e.g. "2026-03-11T10:00:00+08:00"). 0 / -1. */
 int bench_clock_set (sw_client_t *client, int64_t utc_ms);
-/* Imports the n-project registry in chunks of about chunk projects.
- * 0 / -1 (with errors on stderr). */
-int bench_import (sw_client_t *client, size_t n, size_t chunk);
+/* Imports the n-project registry in chunks of about chunk projects; with
+ * small_tail the last cycle (18..35 projects) goes alone, last. (Services
+ * keep the last import's people list: rules' digest walks its commissioners
+ * against every project.) 0 / -1 (with errors on stderr). */
+int bench_import (sw_client_t *client, size_t n, size_t chunk, bool small_tail);
+/* First project of the registry's last cycle. */
+size_t bench_registry_last_cycle (size_t n);
 /* Project query: 0 with *level filled, 1 when unknown, -1 on timeout. */
 int bench_project_level (sw_client_t *client, const char *project_id, int timeout_ms,
                          Sitewatch__V1__Level *level);

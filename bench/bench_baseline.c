@@ -170,9 +170,12 @@ s_hop (void *arg)
         if ((rc = mdb_txn_commit (txn)) != 0)
             break;
         atomic_fetch_add (&b->commits, 1);
-        /* Persist, then forward. */
+        /* Persist, then forward (a sink that stopped reading ends the run:
+         * no more waiting on it). */
+        bool stuck = false;
         for (size_t i = 0; i < n; i++) {
-            zmq_msg_send (&batch[i], push, 0);
+            if (!stuck && zmq_msg_send (&batch[i], push, 0) < 0)
+                stuck = true;
             zmq_msg_close (&batch[i]);
         }
         b->hopped += n;

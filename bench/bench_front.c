@@ -55,10 +55,13 @@ bench_clock_set (sw_client_t *client, int64_t utc_ms)
 }
 
 int
-bench_import (sw_client_t *client, size_t n, size_t chunk)
+bench_import (sw_client_t *client, size_t n, size_t chunk, bool small_tail)
 {
+    size_t tail = small_tail ? bench_registry_last_cycle (n) : n;
     for (size_t first = 0; first < n || (n == 0 && first == 0);) {
         size_t end = bench_registry_chunk_end (n, first, chunk);
+        if (first < tail && end > tail)
+            end = tail; /* a cycle boundary */
         size_t len = 0;
         char *yaml = bench_registry_yaml (n, first, end, &len);
         if (!yaml)

@@ -64,6 +64,12 @@ bench_project_index (const char *id)
 }
 
 size_t
+bench_registry_last_cycle (size_t n)
+{
+    return (s_cycles (n) - 1) * BENCH_CYCLE;
+}
+
+size_t
 bench_registry_chunk_end (size_t n, size_t first, size_t want)
 {
     size_t end = first + (want ? want : 1);

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define S_MARKERS 8
+#define S_MARKERS 16
 #define S_DAY_MS 86400000LL
 
 static int64_t
@@ -42,7 +42,7 @@ s_setup (const bench_opts_t *o, bench_servers_t *sv, sw_client_t *c, double *imp
     }
     int64_t t = bench_now_us ();
     bench_say ("importing %zu projects", o->projects);
-    if (bench_import (c, o->projects, o->chunk) != 0) {
+    if (bench_import (c, o->projects, o->chunk, o->small_tail) != 0) {
         snprintf (err, errlen, "registry import failed");
         return -1;
     }
@@ -122,7 +122,8 @@ bench_run_throughput (const bench_opts_t *o, bench_form_t form, bench_tp_t *out)
     lo.observed_base = observed_base;
     lo.retry_ms = 2000;
     bench_proc_t self_before, self_after;
-    out->n_phases = o->n_rates + 1;
+    out->n_phases = o->n_rates + (o->saturation ? 1 : 0);
+    out->reports_per_s = out->intake_per_s = -1;
     for (int k = 0; k < out->n_phases; k++) {
         bool sat = k == o->n_rates;
         lo.rate = sat ? 0 : o->rates[k];
@@ -135,12 +136,6 @@ bench_run_throughput (const bench_opts_t *o, bench_form_t form, bench_tp_t *out)
         bench_load_run (&lo, &out->phase[k]);
         bench_watch_phase (w, -1);
         int64_t t1 = bench_now_us ();
-        s_sample (&sv, after);
-        bench_proc_sample (getpid (), &self_after);
-        double wall = (t1 - t0) / 1e6;
-        for (int i = 0; i < sv.n; i++)
-            out->proc[i].cpu_pct[k] = 100 * (after[i].cpu_s - before[i].cpu_s) / wall;
-        out->bench_cpu_pct[k] = 100 * (self_after.cpu_s - self_before.cpu_s) / wall;
         bench_load_result_t *r = &out->phase[k];
         out->reports_total += r->accepted_all;
         bench_say ("  accepted %.0f/s, ack p99 %.2f ms, rejected %llu, retry_later %llu", r->accepted_per_s,
@@ -153,21 +148,30 @@ bench_run_throughput (const bench_opts_t *o, bench_form_t form, bench_tp_t *out)
             s_fail_dead (&sv, dead, out->error, sizeof out->error);
             goto done;
         }
-        if (sat) {
-            out->reports_per_s = r->accepted_per_s;
-            /* Every report acknowledged so far is through the chain when a
-             * later report's event reaches the subscriber. */
-            int64_t at = bench_watch_marker (w, o->timeout_s * 1000);
-            if (at > 0) {
-                out->drain_s = (at - t1) / 1e6;
-                out->e2e_per_s = r->accepted_all / ((at - t0) / 1e6);
-            }
-            else
-                snprintf (out->error, sizeof out->error,
-                          "the chain did not drain within %d s", o->timeout_s);
+        /* Every report acknowledged so far is through the chain when a later
+         * report's event reaches the subscriber: each phase starts clean. */
+        int64_t at = bench_watch_marker (w, o->timeout_s * 1000);
+        if (at <= 0) {
+            snprintf (out->error, sizeof out->error, "the chain did not drain within %d s",
+                      o->timeout_s);
+            goto done;
         }
-        else
-            zclock_sleep (200); /* the phase's last probes reach the subscriber */
+        out->drain_s[k] = (at - t1) / 1e6;
+        /* CPU from the phase's start until its reports are through: what
+         * each process spent on them (and on the probes). */
+        s_sample (&sv, after);
+        bench_proc_sample (getpid (), &self_after);
+        double wall = (at - t0) / 1e6;
+        for (int i = 0; i < sv.n; i++) {
+            double cpu = after[i].cpu_s - before[i].cpu_s;
+            out->proc[i].cpu_pct[k] = 100 * cpu / wall;
+            out->proc[i].cpu_us_per_report[k] = r->accepted_all ? 1e6 * cpu / r->accepted_all : -1;
+        }
+        out->bench_cpu_pct[k] = 100 * (self_after.cpu_s - self_before.cpu_s) / wall;
+        if (sat) {
+            out->intake_per_s = r->accepted_per_s;
+            out->reports_per_s = r->accepted_all / ((at - t0) / 1e6);
+        }
     }
     zclock_sleep (300);
     for (int k = 0; k < out->n_phases; k++)
@@ -410,6 +414,20 @@ bench_run_state (const bench_opts_t *o, bench_form_t form, bool close, bool repl
                    (unsigned long long) rd.seen, out->published_s);
         if (out->error[0])
             goto done;
+        /* The express report (topic digest) comes after the period's
+         * warnings: the close is published when it is there too. */
+        if (rd.seen >= rd.target) {
+            s_reader_t dg = { 0 };
+            dg.endpoint = sv.endpoint;
+            dg.from = (uint64_t) head + rd.seen + 1;
+            dg.target = 1;
+            dg.prefix = "digest";
+            dg.wait_ms = 500;
+            dg.deadline_us = rd.deadline_us;
+            s_reader (&dg);
+            out->digest_s = dg.seen ? (dg.last_us - t0) / 1e6 : -1;
+            bench_say ("  the express report (digest) after %.2f s", out->digest_s);
+        }
         if (rd.seen < rd.target)
             snprintf (out->error, sizeof out->error,
                       "the subscriber saw %llu of %zu warning events within %d s",

@@ -152,21 +152,32 @@ s_thread (void *arg)
                 s_start_probe (self, prober, self->n_probe + self->next_marker++, 500, S_MARK_SENT);
         }
         if (interval && self->n_probe && now >= next_probe) {
-            /* Next project of the pool that is not waiting for its event. */
-            for (size_t k = 0; k < self->n_probe; k++) {
+            /* A project whose red arrived goes green again first; else the
+             * next green one goes red: reds and greens alternate, so every
+             * phase gets its share of red samples. */
+            size_t pick = self->n_probe;
+            for (size_t i = 0; i < self->n_probe && pick == self->n_probe; i++)
+                if (self->probes[i].state == S_RED)
+                    pick = i;
+            for (size_t k = 0; k < self->n_probe && pick == self->n_probe; k++) {
                 size_t i = (cursor + k) % self->n_probe;
                 s_probe_t *p = &self->probes[i];
-                if (p->state == S_GREEN || p->state == S_RED) {
-                    s_start_probe (self, prober, i, p->state == S_GREEN ? 500 : 3000,
-                                   p->state == S_GREEN ? S_RED_SENT : S_GREEN_SENT);
+                if (p->state == S_GREEN) {
+                    pick = i;
                     cursor = i + 1;
-                    break;
                 }
-                if (now - p->sent_us > 30000000) {
-                    /* its event never came: count it, start over */
+                else if ((p->state == S_RED_SENT || p->state == S_GREEN_SENT)
+                         && now - p->sent_us > 60000000) {
+                    /* its event never came within 60 s: count it, start over */
                     atomic_fetch_add (&self->timeouts, 1);
                     p->state = S_RED;
                 }
+            }
+            if (pick < self->n_probe) {
+                s_probe_t *p = &self->probes[pick];
+                bool to_red = p->state == S_GREEN;
+                s_start_probe (self, prober, pick, to_red ? 500 : 3000,
+                               to_red ? S_RED_SENT : S_GREEN_SENT);
             }
             next_probe += interval;
             if (next_probe < now)

@@ -289,7 +289,8 @@ typedef struct {
 } s_stream_t;
 
 typedef struct {
-    zframe_t *peer;
+    uint8_t peer[255];  /* a ROUTER routing id is 1..255 bytes */
+    size_t peer_size;
     size_t stream;
 } s_pending_ack_t;
 
@@ -306,8 +307,6 @@ struct sw_link_in_t {
 static void
 s_in_clear_acks (sw_link_in_t *self)
 {
-    for (size_t i = 0; i < self->n_acks; i++)
-        zframe_destroy (&self->acks[i].peer);
     self->n_acks = 0;
 }
 
@@ -319,6 +318,26 @@ s_in_begin (MDB_txn *txn, void *arg)
     for (size_t i = 0; i < self->n_streams; i++)
         self->streams[i].txn_last = self->streams[i].committed_last;
     s_in_clear_acks (self);
+    return 0;
+}
+
+/* The highest sequence applied per stream is written once per batch, not
+ * once per message: the same value reaches the same commit. */
+static int
+s_in_before_commit (MDB_txn *txn, void *arg)
+{
+    sw_link_in_t *self = arg;
+    for (size_t i = 0; i < self->n_streams; i++) {
+        s_stream_t *st = &self->streams[i];
+        if (st->txn_last == st->committed_last)
+            continue;
+        uint8_t vb[8];
+        sw_u64_be (st->txn_last, vb);
+        MDB_val k = { SW_LINK_STREAM_LEN, st->id }, v = { 8, vb };
+        int rc = mdb_put (txn, self->dbi, &k, &v, 0);
+        if (rc != 0)
+            return rc;
+    }
     return 0;
 }
 
@@ -344,7 +363,7 @@ sw_link_in_new (sw_store_t *store, const char *name)
         free (self);
         return NULL;
     }
-    sw_store_hooks_t hooks = { s_in_begin, NULL, s_in_committed, self };
+    sw_store_hooks_t hooks = { s_in_begin, s_in_before_commit, s_in_committed, self };
     sw_store_attach (store, &hooks);
     return self;
 }
@@ -367,16 +386,59 @@ sw_link_in_reset (sw_link_in_t *self)
 }
 
 static void
-s_in_schedule_ack (sw_link_in_t *self, zframe_t *peer, size_t stream)
+s_in_schedule_ack (sw_link_in_t *self, const void *peer, size_t peer_size, size_t stream)
 {
     for (size_t i = 0; i < self->n_acks; i++)
-        if (self->acks[i].stream == stream && zframe_eq (self->acks[i].peer, peer))
+        if (self->acks[i].stream == stream && self->acks[i].peer_size == peer_size
+            && memcmp (self->acks[i].peer, peer, peer_size) == 0)
             return;
     if (self->n_acks == SW_LINK_MAX_ACKS)
         return; /* the sender will resend and be acked next time */
-    self->acks[self->n_acks].peer = zframe_dup (peer);
+    memcpy (self->acks[self->n_acks].peer, peer, peer_size);
+    self->acks[self->n_acks].peer_size = peer_size;
     self->acks[self->n_acks].stream = stream;
     self->n_acks++;
+}
+
+sw_link_verdict_t
+sw_link_in_accept_parts (sw_link_in_t *self, MDB_txn *txn, const void *peer, size_t peer_size,
+                         const void *stream, size_t stream_size, const void *seqb, size_t seq_size,
+                         int *mdb_rc)
+{
+    *mdb_rc = 0;
+    if (peer_size == 0 || peer_size > sizeof self->acks[0].peer
+        || stream_size != SW_LINK_STREAM_LEN || seq_size != 8)
+        return SW_LINK_BAD;
+    uint64_t seq = sw_be_u64 (seqb);
+    size_t si;
+    for (si = 0; si < self->n_streams; si++)
+        if (memcmp (self->streams[si].id, stream, SW_LINK_STREAM_LEN) == 0)
+            break;
+    if (si == self->n_streams) {
+        if (si == SW_LINK_MAX_STREAMS)
+            return SW_LINK_BAD;
+        MDB_val k = { SW_LINK_STREAM_LEN, (void *) stream }, v;
+        uint64_t last = 0;
+        int rc = mdb_get (txn, self->dbi, &k, &v);
+        if (rc == 0 && v.mv_size == 8)
+            last = sw_be_u64 (v.mv_data);
+        else if (rc != 0 && rc != MDB_NOTFOUND) {
+            *mdb_rc = rc;
+            return SW_LINK_BAD;
+        }
+        memcpy (self->streams[si].id, stream, SW_LINK_STREAM_LEN);
+        self->streams[si].committed_last = last;
+        self->streams[si].txn_last = last;
+        self->n_streams++;
+    }
+    s_in_schedule_ack (self, peer, peer_size, si);
+    s_stream_t *st = &self->streams[si];
+    if (seq <= st->txn_last)
+        return SW_LINK_DUPLICATE;
+    if (seq != st->txn_last + 1)
+        return SW_LINK_GAP;
+    st->txn_last = seq; /* recorded in the store before commit */
+    return SW_LINK_APPLY;
 }
 
 sw_link_verdict_t
@@ -390,48 +452,14 @@ sw_link_in_accept (sw_link_in_t *self, MDB_txn *txn, zmsg_t *msg, zframe_t **pay
     zframe_t *seqf = zmsg_next (msg);
     zframe_t *body = zmsg_next (msg);
     if (!peer || !cmd || !zframe_streq (cmd, "HOP") || !stream || !seqf || !body
-        || zmsg_next (msg) || zframe_size (stream) != SW_LINK_STREAM_LEN
-        || zframe_size (seqf) != 8)
+        || zmsg_next (msg))
         return SW_LINK_BAD;
-    uint64_t seq = sw_be_u64 (zframe_data (seqf));
-    size_t si;
-    for (si = 0; si < self->n_streams; si++)
-        if (memcmp (self->streams[si].id, zframe_data (stream), SW_LINK_STREAM_LEN) == 0)
-            break;
-    if (si == self->n_streams) {
-        if (si == SW_LINK_MAX_STREAMS)
-            return SW_LINK_BAD;
-        MDB_val k = { SW_LINK_STREAM_LEN, zframe_data (stream) }, v;
-        uint64_t last = 0;
-        int rc = mdb_get (txn, self->dbi, &k, &v);
-        if (rc == 0 && v.mv_size == 8)
-            last = sw_be_u64 (v.mv_data);
-        else if (rc != 0 && rc != MDB_NOTFOUND) {
-            *mdb_rc = rc;
-            return SW_LINK_BAD;
-        }
-        memcpy (self->streams[si].id, zframe_data (stream), SW_LINK_STREAM_LEN);
-        self->streams[si].committed_last = last;
-        self->streams[si].txn_last = last;
-        self->n_streams++;
-    }
-    s_in_schedule_ack (self, peer, si);
-    s_stream_t *st = &self->streams[si];
-    if (seq <= st->txn_last)
-        return SW_LINK_DUPLICATE;
-    if (seq != st->txn_last + 1)
-        return SW_LINK_GAP;
-    uint8_t vb[8];
-    sw_u64_be (seq, vb);
-    MDB_val k = { SW_LINK_STREAM_LEN, st->id }, v = { 8, vb };
-    int rc = mdb_put (txn, self->dbi, &k, &v, 0);
-    if (rc != 0) {
-        *mdb_rc = rc;
-        return SW_LINK_BAD;
-    }
-    st->txn_last = seq;
-    *payload = body;
-    return SW_LINK_APPLY;
+    sw_link_verdict_t v = sw_link_in_accept_parts (
+        self, txn, zframe_data (peer), zframe_size (peer), zframe_data (stream),
+        zframe_size (stream), zframe_data (seqf), zframe_size (seqf), mdb_rc);
+    if (v == SW_LINK_APPLY)
+        *payload = body;
+    return v;
 }
 
 void
@@ -442,8 +470,8 @@ sw_link_in_send_acks (sw_link_in_t *self, zsock_t *router)
         s_stream_t *st = &self->streams[self->acks[i].stream];
         uint8_t sb[8];
         sw_u64_be (st->committed_last, sb);
-        zframe_t *peer = self->acks[i].peer;
-        if (zmq_send (raw, zframe_data (peer), zframe_size (peer), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        if (zmq_send (raw, self->acks[i].peer, self->acks[i].peer_size, ZMQ_SNDMORE | ZMQ_DONTWAIT)
+            < 0)
             continue;
         zmq_send (raw, "ACK", 3, ZMQ_SNDMORE);
         zmq_send (raw, st->id, SW_LINK_STREAM_LEN, ZMQ_SNDMORE);

@@ -77,10 +77,18 @@ typedef enum { SW_LINK_APPLY = 0, SW_LINK_DUPLICATE = 1, SW_LINK_GAP = 2, SW_LIN
 
 /* Inside a write batch: decides what to do with a "HOP" message from peer
  * (ROUTER message: peer id, "HOP", stream, seq, payload). On SW_LINK_APPLY the
- * caller applies *payload in the same transaction; the link has recorded the
- * sequence. In every case an ack to the peer is scheduled for after commit. */
+ * caller applies *payload in the same transaction; the link records the
+ * sequence in that transaction too (once per stream, just before commit). In
+ * every case an ack to the peer is scheduled for after commit. */
 sw_link_verdict_t sw_link_in_accept (sw_link_in_t *self, MDB_txn *txn, zmsg_t *msg,
                                      zframe_t **payload, int *mdb_rc);
+/* The same decision for a HOP message already split into its frames (no
+ * czmq message: the stage's hot path): the peer id, stream and sequence
+ * frames as received. The payload stays with the caller, who applies it on
+ * SW_LINK_APPLY. */
+sw_link_verdict_t sw_link_in_accept_parts (sw_link_in_t *self, MDB_txn *txn, const void *peer,
+                                           size_t peer_size, const void *stream, size_t stream_size,
+                                           const void *seq, size_t seq_size, int *mdb_rc);
 /* After commit: sends the scheduled acks on the ROUTER socket. */
 void sw_link_in_send_acks (sw_link_in_t *self, zsock_t *router);
 /* After an abandoned batch: forget scheduled acks. */

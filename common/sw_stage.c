@@ -7,6 +7,7 @@
 #include <string.h>
 
 #define SW_STAGE_BATCH_MAX 4096
+#define SW_STAGE_HOP_PARTS 5 /* peer, "HOP", stream, seq, payload */
 #define SW_STAGE_BARRIER_MAX_MS 15000
 #define SW_STAGE_MAX_PENDING 4096
 
@@ -19,6 +20,12 @@ typedef struct {
     int64_t poll_end;    /* 0 until the barrier is met */
     Sitewatch__V1__Request *req;
 } s_query_t;
+
+/* A hop message kept as its frames (no czmq message: no allocation or copy
+ * per frame on the hot path). */
+typedef struct {
+    zmq_msg_t part[SW_STAGE_HOP_PARTS];
+} s_hop_t;
 
 struct sw_stage_t {
     char name[32];
@@ -34,7 +41,7 @@ struct sw_stage_t {
     int64_t now, txn_now;
     uint64_t watermark, txn_watermark;
     uint64_t forwarded, txn_forwarded;   /* origin of the last message sent on */
-    zmsg_t *batch[SW_STAGE_BATCH_MAX];
+    s_hop_t batch[SW_STAGE_BATCH_MAX];
     size_t n_batch;
     s_query_t *pending[SW_STAGE_MAX_PENDING];
     size_t n_pending;
@@ -168,14 +175,22 @@ s_query_destroy (s_query_t **q_p)
     *q_p = NULL;
 }
 
+static void
+s_clear_batch (sw_stage_t *self)
+{
+    for (size_t i = 0; i < self->n_batch; i++)
+        for (int p = 0; p < SW_STAGE_HOP_PARTS; p++)
+            zmq_msg_close (&self->batch[i].part[p]);
+    self->n_batch = 0;
+}
+
 void
 sw_stage_destroy (sw_stage_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
     sw_stage_t *self = *self_p;
-    for (size_t i = 0; i < self->n_batch; i++)
-        zmsg_destroy (&self->batch[i]);
+    s_clear_batch (self);
     for (size_t i = 0; i < self->n_pending; i++)
         s_query_destroy (&self->pending[i]);
     sw_store_detach (self->store, self);
@@ -296,22 +311,79 @@ done:
     zframe_destroy (&body);
 }
 
+/* Reads one message from the router without waiting: a well-formed hop
+ * joins the batch as its frames, a query is taken, anything else is
+ * dropped. Returns false when nothing was waiting. */
+static bool
+s_recv (sw_stage_t *self)
+{
+    void *raw = zsock_resolve (self->router);
+    zmq_msg_t *part = self->batch[self->n_batch].part;
+    zmq_msg_init (&part[0]);
+    if (zmq_msg_recv (&part[0], raw, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&part[0]);
+        return false;
+    }
+    /* The rest of a multipart message is already there. */
+    size_t n = 1;
+    bool more = zmq_msg_more (&part[0]);
+    while (more) {
+        zmq_msg_t extra, *into = n < SW_STAGE_HOP_PARTS ? &part[n] : &extra;
+        zmq_msg_init (into);
+        if (zmq_msg_recv (into, raw, 0) < 0) {
+            zmq_msg_close (into);
+            break;
+        }
+        more = zmq_msg_more (into);
+        if (into == &extra)
+            zmq_msg_close (&extra);
+        n++;
+    }
+    size_t kept = n < SW_STAGE_HOP_PARTS ? n : SW_STAGE_HOP_PARTS;
+    const char *cmd = kept > 1 ? zmq_msg_data (&part[1]) : NULL;
+    size_t cmd_size = kept > 1 ? zmq_msg_size (&part[1]) : 0;
+    if (cmd_size == 3 && memcmp (cmd, "HOP", 3) == 0) {
+        if (n == SW_STAGE_HOP_PARTS) {
+            self->n_batch++;
+            return true;
+        }
+        /* a malformed hop: never applied, never acknowledged */
+    }
+    else if (cmd_size == 1 && cmd[0] == 'Q') {
+        if (n == SW_STAGE_HOP_PARTS) {
+            zmsg_t *msg = zmsg_new ();
+            for (size_t i = 0; i < kept; i++)
+                zmsg_addmem (msg, zmq_msg_data (&part[i]), zmq_msg_size (&part[i]));
+            s_take_query (self, msg);
+            zmsg_destroy (&msg);
+        }
+    }
+    else
+        sw_warn (self->name, "bad_frame", "frames=%zu", n);
+    for (size_t i = 0; i < kept; i++)
+        zmq_msg_close (&part[i]);
+    return true;
+}
+
 static int
 s_apply_batch (MDB_txn *txn, void *arg)
 {
     sw_stage_t *self = arg;
     for (size_t i = 0; i < self->n_batch; i++) {
-        zframe_t *payload;
+        zmq_msg_t *part = self->batch[i].part;
         int rc = 0;
-        sw_link_verdict_t v = sw_link_in_accept (self->in, txn, self->batch[i], &payload, &rc);
+        sw_link_verdict_t v = sw_link_in_accept_parts (
+            self->in, txn, zmq_msg_data (&part[0]), zmq_msg_size (&part[0]), zmq_msg_data (&part[2]),
+            zmq_msg_size (&part[2]), zmq_msg_data (&part[3]), zmq_msg_size (&part[3]), &rc);
         if (rc != 0)
             return rc;
         if (v != SW_LINK_APPLY)
             continue;
+        zmq_msg_t *payload = &part[4];
         Sitewatch__V1__ChainMsg *msg = sitewatch__v1__chain_msg__unpack (
-            NULL, zframe_size (payload), zframe_data (payload));
+            NULL, zmq_msg_size (payload), zmq_msg_data (payload));
         if (!msg) {
-            sw_error (self->name, "bad_chain_message", "size=%zu", zframe_size (payload));
+            sw_error (self->name, "bad_chain_message", "size=%zu", zmq_msg_size (payload));
             continue;
         }
         if (msg->at > self->txn_now)
@@ -369,21 +441,8 @@ sw_stage_run (sw_stage_t *self, zsock_t *pipe)
         if (zpoller_terminated (poller))
             break;
         /* Drain every ready message into one batch. */
-        while (self->n_batch < SW_STAGE_BATCH_MAX && (zsock_events (self->router) & ZMQ_POLLIN)) {
-            zmsg_t *msg = zmsg_recv (self->router);
-            if (!msg)
-                break;
-            zmsg_first (msg);
-            zframe_t *cmd = zmsg_next (msg);
-            if (cmd && zframe_streq (cmd, "HOP"))
-                self->batch[self->n_batch++] = msg;
-            else if (cmd && zframe_streq (cmd, "Q"))
-                s_take_query (self, msg), zmsg_destroy (&msg);
-            else {
-                sw_warn (self->name, "bad_frame", "frames=%zu", zmsg_size (msg));
-                zmsg_destroy (&msg);
-            }
-        }
+        while (self->n_batch < SW_STAGE_BATCH_MAX && s_recv (self))
+            ;
         bool gc = self->out && sw_link_out_needs_gc (self->out);
         if (self->n_batch || (gc && zclock_mono () >= next_timer)) {
             int rc = sw_store_write (self->store, self->n_batch ? s_apply_batch : s_noop_batch, self);
@@ -393,9 +452,7 @@ sw_stage_run (sw_stage_t *self, zsock_t *pipe)
                 break;
             }
             sw_link_in_send_acks (self->in, self->router);
-            for (size_t i = 0; i < self->n_batch; i++)
-                zmsg_destroy (&self->batch[i]);
-            self->n_batch = 0;
+            s_clear_batch (self);
             if (self->out)
                 sw_link_out_pump (self->out);
         }

@@ -102,10 +102,17 @@ s_journal (intake_t *self, MDB_txn *txn, Sitewatch__V1__ChainMsg *msg)
 {
     msg->origin_seq = sw_link_out_next_seq (self->out);
     msg->at = self->txn_clock.now;
-    size_t n;
-    uint8_t *buf = sw_wire_pack (&msg->base, &n);
+    /* Packed on the stack (a report is a few hundred bytes): no allocation
+     * per journaled message; a registry goes to the heap. */
+    uint8_t stackbuf[4096];
+    size_t n = protobuf_c_message_get_packed_size (&msg->base);
+    uint8_t *buf = n <= sizeof stackbuf ? stackbuf : malloc (n);
+    if (!buf)
+        abort ();
+    protobuf_c_message_pack (&msg->base, buf);
     int rc = sw_link_out_append (self->out, txn, buf, n);
-    free (buf);
+    if (buf != stackbuf)
+        free (buf);
     return rc;
 }
 
@@ -452,13 +459,49 @@ s_reject_registry (s_item_t *item, sw_strlist_t *errors)
     s_set_resp (item, &resp);
 }
 
+/* True when msg or a message inside it kept unknown fields (walks the
+   descriptors; the contract has no recursive types, so the depth is small). */
+static bool
+s_has_unknown (const ProtobufCMessage *msg)
+{
+    if (msg->n_unknown_fields)
+        return true;
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    const char *base = (const char *) msg;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *) (base + f->quantifier_offset);
+            ProtobufCMessage *const *items = *(ProtobufCMessage *const *const *) (base + f->offset);
+            for (size_t k = 0; k < n; k++)
+                if (items[k] && s_has_unknown (items[k]))
+                    return true;
+            continue;
+        }
+        /* oneof members share their storage: only the member set counts */
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+            && *(const uint32_t *) (base + f->quantifier_offset) != f->id)
+            continue;
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *) (base + f->offset);
+        if (sub && s_has_unknown (sub))
+            return true;
+    }
+    return false;
+}
+
 /* protobuf-c keeps unknown fields and packs them again, but it reads some
    it cannot write back readably (field number 0 in a long varint). Such a
    report would be acknowledged, then refused by the next hop: lost, and the
-   hop's query barrier stuck. A request must survive a repack to be taken. */
+   hop's query barrier stuck. A request must survive a repack to be taken.
+   Known fields always repack readably, so only a request that kept unknown
+   fields pays for the trial (a pack and an unpack per request otherwise). */
 static bool
 s_repacks (const Sitewatch__V1__Request *req)
 {
+    if (!s_has_unknown (&req->base))
+        return true;
     size_t n;
     uint8_t *buf = sw_wire_pack (&req->base, &n);
     Sitewatch__V1__Request *again = sitewatch__v1__request__unpack (NULL, n, buf);
@@ -696,6 +739,7 @@ s_open (intake_t *self, char *err, size_t errlen)
     zsock_set_rcvhwm (self->front, 100000);
     zsock_set_sndhwm (self->front, 100000);
     zsock_set_linger (self->front, 1000);
+    zsock_set_rcvtimeo (self->front, 0); /* the loop drains it: never wait */
     if (zsock_bind (self->front, "%s", self->args->endpoint) < 0) {
         snprintf (err, errlen, "cannot bind %s: %s", self->args->endpoint,
                   zmq_strerror (zmq_errno ()));
@@ -752,7 +796,9 @@ s_loop (intake_t *self, zsock_t *pipe)
         }
         if (zpoller_terminated (poller))
             break;
-        while (self->n_items < INTAKE_BATCH_MAX && (zsock_events (self->front) & ZMQ_POLLIN)) {
+        /* The front door's receive timeout is 0: read until nothing waits
+         * (cheaper than asking ZMQ_EVENTS before every message). */
+        while (self->n_items < INTAKE_BATCH_MAX) {
             zmsg_t *msg = zmsg_recv (self->front);
             if (!msg)
                 break;

@@ -91,8 +91,6 @@ const char *bench_servers_dead (bench_servers_t *self);
 uint64_t bench_servers_du (const bench_servers_t *self);
 /* Prints the last lines of process i's log to stderr. */
 void bench_servers_tail_log (const bench_servers_t *self, int i);
-/* Index of the process that runs service svc ("rules"...): 0 for sitewatchd. */
-int bench_servers_index (const bench_servers_t *self, const char *svc);
 
 typedef struct {
     double cpu_s;        /* utime + stime */
@@ -178,6 +176,8 @@ bench_watch_t *bench_watch_start (const char *endpoint, size_t first_probe, size
 void bench_watch_phase (bench_watch_t *self, int phase);
 /* Copies the report -> red latencies of phase into out. */
 void bench_watch_red (bench_watch_t *self, int phase, bench_lat_t *out);
+/* Red probes sent during phase (each should give one red sample). */
+unsigned bench_watch_reds_sent (bench_watch_t *self, int phase);
 uint64_t bench_watch_events (bench_watch_t *self);
 uint64_t bench_watch_probe_timeouts (bench_watch_t *self);
 /* Sends a marker report (red on a fresh project) and returns the monotonic

@@ -259,17 +259,6 @@ bench_servers_init (bench_servers_t *self, bench_form_t form, const char *bindir
 }
 
 int
-bench_servers_index (const bench_servers_t *self, const char *svc)
-{
-    if (self->form == BENCH_FORM_SITEWATCHD)
-        return 0;
-    for (int i = 0; i < self->n; i++)
-        if (strcmp (self->names[i], svc) == 0)
-            return i;
-    return 0;
-}
-
-int
 bench_servers_start_one (bench_servers_t *self, int i)
 {
     char prog[4200], data[4200], log[4200];

@@ -174,8 +174,10 @@ bench_run_throughput (const bench_opts_t *o, bench_form_t form, bench_tp_t *out)
         }
     }
     zclock_sleep (300);
-    for (int k = 0; k < out->n_phases; k++)
+    for (int k = 0; k < out->n_phases; k++) {
         bench_watch_red (w, k, &out->red[k]);
+        out->reds_sent[k] = bench_watch_reds_sent (w, k);
+    }
     out->events = bench_watch_events (w);
     out->probe_timeouts = bench_watch_probe_timeouts (w);
     {

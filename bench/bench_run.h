@@ -41,6 +41,7 @@ typedef struct {
     int n_phases;                              /* rates, then saturation */
     bench_load_result_t phase[BENCH_MAX_RATES + 1];
     bench_lat_t red[BENCH_MAX_RATES + 1];
+    unsigned reds_sent[BENCH_MAX_RATES + 1];
     /* Saturation: reports_per_s counts reports accepted AND through the
      * whole chain (from the phase's start until a later report's event
      * reached the subscriber): what the system sustains. intake_per_s counts

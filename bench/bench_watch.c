@@ -37,6 +37,7 @@ struct bench_watch_t {
     s_probe_t *probes;   /* n_probe + n_marker, indexed from first_probe */
     pthread_mutex_t lock;
     bench_lat_t red[BENCH_WATCH_PHASES];
+    atomic_uint reds_sent[BENCH_WATCH_PHASES];
     /* marker handshake */
     atomic_int marker_ask;     /* main: 1 = please send one */
     atomic_int_fast64_t marker_at;  /* thread: arrival, or 0 */
@@ -72,6 +73,8 @@ s_start_probe (bench_watch_t *self, sw_client_t *c, size_t index, int32_t bp, in
     p->observed_at = self->observed_base + (bench_now_us () - self->start_us) / 1000;
     p->sent_us = bench_now_us ();
     p->phase = atomic_load (&self->phase);
+    if (state == S_RED_SENT && p->phase >= 0 && p->phase < BENCH_WATCH_PHASES)
+        atomic_fetch_add (&self->reds_sent[p->phase], 1);
     p->acked = false;
     p->state = state;
     p->resend_us = p->sent_us + 2000000;
@@ -140,7 +143,10 @@ s_thread (void *arg)
     size_t cursor = 0;
     while (!atomic_load (&self->stop) && !zsys_interrupted) {
         int64_t now = bench_now_us ();
-        if (!fetching || now - fetch_sent > 5000000) {
+        /* A fetch is held until notify has applied what intake journaled
+         * before it (its barrier), up to 15 s, then its wait_ms: only a fetch
+         * unanswered for 30 s is taken as lost. */
+        if (!fetching || now - fetch_sent > 30000000) {
             snprintf (fetch_id, sizeof fetch_id, "f%llu", (unsigned long long) ++fetch_no);
             s_fetch (sub, next_seq, fetch_id);
             fetching = true;
@@ -283,6 +289,12 @@ bench_watch_red (bench_watch_t *self, int phase, bench_lat_t *out)
     pthread_mutex_lock (&self->lock);
     bench_lat_merge (out, &self->red[phase]);
     pthread_mutex_unlock (&self->lock);
+}
+
+unsigned
+bench_watch_reds_sent (bench_watch_t *self, int phase)
+{
+    return phase >= 0 && phase < BENCH_WATCH_PHASES ? atomic_load (&self->reds_sent[phase]) : 0;
 }
 
 uint64_t

@@ -212,6 +212,8 @@ s_json_tp (sw_json_t *j, const bench_opts_t *o, bench_tp_t *t, double base)
         s_num (j, "red_p99_ms", bench_lat_ms (&t->red[k], 0.99));
         sw_json_key (j, "red_samples");
         sw_json_int (j, (int64_t) t->red[k].n);
+        sw_json_key (j, "red_probes_sent");
+        sw_json_int (j, t->reds_sent[k]);
         sw_json_key (j, "sent");
         sw_json_int (j, (int64_t) r->sent);
         sw_json_key (j, "resent");
@@ -383,13 +385,14 @@ s_table_tp (const bench_opts_t *o, bench_tp_t *t, double base)
         s_ms (a999, sizeof a999, bench_lat_ms (&r->ack, 0.999));
         s_ms (r50, sizeof r50, bench_lat_ms (&t->red[k], 0.5));
         s_ms (r99, sizeof r99, bench_lat_ms (&t->red[k], 0.99));
-        printf ("%-12s %10s %11.0f %8s %8s %8s %8s %8s %6zu %8llu %7.2f %6.0f\n",
+        char rn[32];
+        snprintf (rn, sizeof rn, "%zu/%u", t->red[k].n, t->reds_sent[k]);
+        printf ("%-12s %10s %11.0f %8s %8s %8s %8s %8s %6s %8llu %7.2f %6.0f\n",
                 k < o->n_rates ? "paced" : "saturation", off, r->accepted_per_s, a50, a99, a999, r50,
-                r99, t->red[k].n, (unsigned long long) r->retry_later, t->drain_s[k],
-                t->bench_cpu_pct[k]);
+                r99, rn, (unsigned long long) r->retry_later, t->drain_s[k], t->bench_cpu_pct[k]);
     }
     printf ("(latencies in ms; ack = first send -> acknowledged after the synced commit; red = report\n"
-            " -> its warning event at the subscriber; drain = after the phase's last ack until\n a later report's event reached the subscriber; bench%% = the load generator's own CPU)\n");
+            " -> its warning event at the subscriber; red n = samples/red probes sent; drain = after\n the phase's last ack until a later report's event reached the subscriber; bench%% = the load generator's own CPU)\n");
     if (t->reports_per_s >= 0) {
         printf ("sustained, accepted and through rules, escalation and notify: %.0f reports/s = %.2f x "
                 "baseline\n",

@@ -121,17 +121,25 @@ s_project (const rules_digest_project_t *p, bool with_reasons)
     return d;
 }
 
-/* A list of ids, filled in order by s_ids_add. */
+/* A list of ids, filled in order by s_ids_add (grows geometrically: a
+ * list per commissioner must not cost a whole project list each). */
 typedef struct {
     char **ids;
     size_t n;
+    size_t cap;
 } s_ids_t;
 
 static void
-s_ids_add (s_ids_t *l, size_t cap, const char *id)
+s_ids_add (s_ids_t *l, const char *id)
 {
-    if (!l->ids)
-        l->ids = s_alloc (cap, sizeof *l->ids);
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        char **ids = realloc (l->ids, cap * sizeof *ids);
+        if (!ids)
+            abort ();
+        l->ids = ids;
+        l->cap = cap;
+    }
     l->ids[l->n++] = s_dup (id);
 }
 
@@ -182,35 +190,68 @@ s_history (Sitewatch__V1__Digest *d, const rules_digest_input_t *in)
     d->n_history = n - drop;
 }
 
+typedef struct {
+    const char *id;
+    size_t index;
+} s_cref_t;
+
+static int
+s_cref_cmp (const void *a, const void *b)
+{
+    return strcmp (((const s_cref_t *) a)->id, ((const s_cref_t *) b)->id);
+}
+
+/* Each commissioner's projects and reports: one pass over the projects,
+ * finding each one's commissioner by binary search (O(P log C), not P x C). */
 static void
 s_commissioners (Sitewatch__V1__Digest *d, const rules_digest_input_t *in)
 {
-    if (!in->n_commissioners)
+    size_t nc = in->n_commissioners;
+    if (!nc)
         return;
-    d->commissioners = s_alloc (in->n_commissioners, sizeof *d->commissioners);
-    for (size_t i = 0; i < in->n_commissioners; i++) {
+    d->commissioners = s_alloc (nc, sizeof *d->commissioners);
+    s_ids_t *lists = s_alloc (nc, sizeof *lists);
+    s_cref_t *sorted = s_alloc (nc, sizeof *sorted);
+    size_t ns = 0;
+    for (size_t i = 0; i < nc; i++) {
         const rules_digest_commissioner_t *c = &in->commissioners[i];
         Sitewatch__V1__DigestCommissioner *dc = s_alloc (1, sizeof *dc);
         sitewatch__v1__digest_commissioner__init (dc);
         dc->commissioner_id = s_dup (c->commissioner_id);
         dc->name = s_dup (c->name);
-        s_ids_t projects = {NULL, 0};
-        for (size_t p = 0; p < in->n_projects; p++) {
-            const rules_digest_project_t *pr = &in->projects[p];
-            if (!pr->commissioner || !c->commissioner_id
-                || strcmp (pr->commissioner, c->commissioner_id) != 0)
-                continue;
-            s_ids_add (&projects, in->n_projects, pr->project_id);
-            dc->reports += pr->reports[0] + pr->reports[1] + pr->reports[2];
-        }
-        dc->projects = projects.ids;
-        dc->n_projects = projects.n;
         dc->site_days = rules_digest_site_days (c->checkin_days, c->n_checkin_days, in->last_day,
                                                 RULES_DIGEST_WINDOW_DAYS);
         dc->target_days = RULES_DIGEST_TARGET_DAYS;
         dc->meets_target = rules_digest_meets_target (dc->site_days);
         d->commissioners[d->n_commissioners++] = dc;
+        if (c->commissioner_id) {
+            sorted[ns].id = c->commissioner_id;
+            sorted[ns].index = i;
+            ns++;
+        }
     }
+    qsort (sorted, ns, sizeof *sorted, s_cref_cmp);
+    for (size_t p = 0; p < in->n_projects; p++) {
+        const rules_digest_project_t *pr = &in->projects[p];
+        if (!pr->commissioner)
+            continue;
+        s_cref_t key = { pr->commissioner, 0 };
+        const s_cref_t *hit = bsearch (&key, sorted, ns, sizeof *sorted, s_cref_cmp);
+        /* duplicate ids cannot pass the registry; take the first anyway */
+        while (hit && hit > sorted && strcmp (hit[-1].id, pr->commissioner) == 0)
+            hit--;
+        if (!hit)
+            continue;
+        Sitewatch__V1__DigestCommissioner *dc = d->commissioners[hit->index];
+        s_ids_add (&lists[hit->index], pr->project_id);
+        dc->reports += pr->reports[0] + pr->reports[1] + pr->reports[2];
+    }
+    for (size_t i = 0; i < nc; i++) {
+        d->commissioners[i]->projects = lists[i].ids;
+        d->commissioners[i]->n_projects = lists[i].n;
+    }
+    free (lists);
+    free (sorted);
 }
 
 Sitewatch__V1__Digest *
@@ -226,7 +267,7 @@ rules_digest_compile (const rules_digest_input_t *in)
     d->timezone = s_dup (in->timezone);
 
     size_t n = in->n_projects;
-    s_ids_t new_yellow = {NULL, 0}, new_red = {NULL, 0}, cleared = {NULL, 0}, no_report = {NULL, 0};
+    s_ids_t new_yellow = {NULL, 0, 0}, new_red = {NULL, 0, 0}, cleared = {NULL, 0, 0}, no_report = {NULL, 0, 0};
     if (n) {
         d->projects = s_alloc (n, sizeof *d->projects);
         d->flagged = s_alloc (n, sizeof *d->flagged);
@@ -241,15 +282,15 @@ rules_digest_compile (const rules_digest_input_t *in)
         default: d->not_started++; break;
         }
         if (p->level == RULES_LEVEL_YELLOW && prev != RULES_LEVEL_YELLOW)
-            s_ids_add (&new_yellow, n, p->project_id);
+            s_ids_add (&new_yellow, p->project_id);
         if (p->level == RULES_LEVEL_RED && prev != RULES_LEVEL_RED)
-            s_ids_add (&new_red, n, p->project_id);
+            s_ids_add (&new_red, p->project_id);
         if (p->level == RULES_LEVEL_GREEN && prev != RULES_LEVEL_GREEN)
-            s_ids_add (&cleared, n, p->project_id);
+            s_ids_add (&cleared, p->project_id);
         bool judged = p->level == RULES_LEVEL_GREEN || p->level == RULES_LEVEL_YELLOW
                       || p->level == RULES_LEVEL_RED;
         if (judged && !p->reported)
-            s_ids_add (&no_report, n, p->project_id);
+            s_ids_add (&no_report, p->project_id);
         d->reports_commissioner += p->reports[0];
         d->reports_unit += p->reports[1];
         d->reports_local += p->reports[2];

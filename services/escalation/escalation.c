@@ -20,6 +20,7 @@ typedef struct {
     escalation_digest_t *digest;   /* the express report: SLA and cases, kept, published */
     int64_t retry_ms;
     sw_registry_clock_t cal;       /* the registry's calendar (cal.now in a batch) */
+    MDB_dbi projects;              /* project id -> ProjectDef */
 } escalation_t;
 
 static const char *
@@ -232,7 +233,15 @@ s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
         sw_calendar_t *cal = sw_registry_calendar (msg->registry);
         if (cal)
             sw_registry_clock_set (&self->cal, &cal);
-        rc = s_put (txn, self->meta, "registry", &msg->registry->base);
+        /* The people and the calendar under "registry" (small: read per
+         * red), each project under its id (imports may come in chunks). */
+        Sitewatch__V1__Registry head = *msg->registry;
+        head.n_projects = 0;
+        head.projects = NULL;
+        rc = s_put (txn, self->meta, "registry", &head.base);
+        for (size_t i = 0; rc == 0 && i < msg->registry->n_projects; i++)
+            rc = s_put (txn, self->projects, msg->registry->projects[i]->id,
+                        &msg->registry->projects[i]->base);
         break;
     }
     case SITEWATCH__V1__CHAIN_MSG__BODY_WARNING:
@@ -343,6 +352,7 @@ s_open (escalation_t *self, char *err, size_t errlen)
         return -1;
     if (sw_store_dbi (self->store, "leadership", 0, &self->records) != 0
         || sw_store_dbi (self->store, "leadership.pending", 0, &self->pending) != 0
+        || sw_store_dbi (self->store, "projects", 0, &self->projects) != 0
         || sw_store_dbi (self->store, "escalation.meta", 0, &self->meta) != 0) {
         snprintf (err, errlen, "cannot open escalation databases in %.300s", self->args->data_dir);
         return -1;

@@ -16,7 +16,7 @@
 
 struct escalation_cases_t {
     sw_store_t *store;
-    MDB_dbi cases, open, due, meta, registry;
+    MDB_dbi cases, open, due, meta, registry, projects;
     char registry_key[64];
     escalation_ladder_config_t cfg;
 };
@@ -30,6 +30,8 @@ typedef struct {
     escalation_ladder_calendar_t lcal;
     Sitewatch__V1__Registry *reg;
     bool reg_loaded;
+    Sitewatch__V1__ProjectDef **defs; /* projects looked up in this apply (owned) */
+    size_t n_defs;
 } s_ctx_t;
 
 /* A project as the registry knows it ("" when it does not). */
@@ -276,7 +278,28 @@ static void
 s_project (s_ctx_t *x, const char *id, s_project_t *p)
 {
     const Sitewatch__V1__Registry *reg = s_reg (x);
-    const Sitewatch__V1__ProjectDef *def = sw_registry_project (reg, id);
+    /* Projects are kept one per key (imports may come in chunks); the
+     * registry record holds the people. */
+    const Sitewatch__V1__ProjectDef *def = NULL;
+    for (size_t i = 0; i < x->n_defs && !def; i++)
+        if (strcmp (x->defs[i]->id, id) == 0)
+            def = x->defs[i];
+    MDB_val k = { strlen (id), (void *) id }, v;
+    if (!def && mdb_get (x->txn, x->self->projects, &k, &v) == 0) {
+        Sitewatch__V1__ProjectDef *loaded
+            = sitewatch__v1__project_def__unpack (NULL, v.mv_size, v.mv_data);
+        if (loaded) {
+            Sitewatch__V1__ProjectDef **grown
+                = realloc (x->defs, (x->n_defs + 1) * sizeof *x->defs);
+            if (!grown)
+                abort ();
+            x->defs = grown;
+            x->defs[x->n_defs++] = loaded;
+            def = loaded;
+        }
+    }
+    if (!def)
+        def = sw_registry_project (reg, id); /* data written before projects were kept apart */
     p->id = id;
     p->name = def ? s_str (def->name) : "";
     p->unit = def ? s_str (def->unit) : "";
@@ -973,7 +996,8 @@ escalation_cases_new (sw_store_t *store, MDB_dbi registry_dbi, const char *regis
     if (sw_store_dbi (store, "cases", 0, &self->cases) != 0
         || sw_store_dbi (store, "cases.open", 0, &self->open) != 0
         || sw_store_dbi (store, "cases.due", 0, &self->due) != 0
-        || sw_store_dbi (store, "cases.meta", 0, &self->meta) != 0) {
+        || sw_store_dbi (store, "cases.meta", 0, &self->meta) != 0
+        || sw_store_dbi (store, "projects", 0, &self->projects) != 0) {
         snprintf (err, errlen, "cannot open the case databases");
         free (self);
         return NULL;
@@ -995,7 +1019,7 @@ s_ctx (escalation_cases_t *self, MDB_txn *txn, sw_stage_t *stage, const sw_calen
 {
     s_ctx_t x
         = { self, txn,  stage, cal, { s_cal_local_day, s_cal_day_end, s_cal_add_workdays, cal },
-            NULL, false };
+            NULL, false, NULL, 0 };
     return x;
 }
 
@@ -1009,6 +1033,9 @@ escalation_cases_due (escalation_cases_t *self, MDB_txn *txn, sw_stage_t *stage,
     int rc = s_fire_due (&x, now);
     if (x.reg)
         sitewatch__v1__registry__free_unpacked (x.reg, NULL);
+    for (size_t i = 0; i < x.n_defs; i++)
+        sitewatch__v1__project_def__free_unpacked (x.defs[i], NULL);
+    free (x.defs);
     return rc;
 }
 
@@ -1035,6 +1062,9 @@ escalation_cases_apply (escalation_cases_t *self, MDB_txn *txn, sw_stage_t *stag
     }
     if (x.reg)
         sitewatch__v1__registry__free_unpacked (x.reg, NULL);
+    for (size_t i = 0; i < x.n_defs; i++)
+        sitewatch__v1__project_def__free_unpacked (x.defs[i], NULL);
+    free (x.defs);
     return rc;
 }
 

@@ -6,8 +6,23 @@ BUILD=$(cd "$1" && pwd)
 SRC=$(cd "$2" && pwd)
 WORK=$(mktemp -d /tmp/sitewatch-it.XXXXXX)
 PIDS=()
-# Each test gets its own port block so tests can run in parallel.
-PORT_BASE=${PORT_BASE:-$((20000 + (RANDOM % 400) * 10))}
+# Each test gets its own block of 10 ports, reserved by an atomic mkdir so
+# that tests running in parallel (ctest -j) never share one: a shared port
+# sends one test's requests to another test's server.
+PORT_LOCK=""
+if [ -z "${PORT_BASE:-}" ]; then
+    mkdir -p /tmp/sitewatch-ports
+    find /tmp/sitewatch-ports -mindepth 1 -maxdepth 1 -mmin +120 -exec rmdir {} + 2>/dev/null || true
+    for _ in $(seq 1 1000); do
+        b=$((20000 + (RANDOM % 400) * 10))
+        if mkdir "/tmp/sitewatch-ports/$b" 2>/dev/null; then
+            PORT_BASE=$b
+            PORT_LOCK=/tmp/sitewatch-ports/$b
+            break
+        fi
+    done
+    [ -n "${PORT_BASE:-}" ] || { echo "no free port block" >&2; exit 1; }
+fi
 export SITEWATCH_ENDPOINT="tcp://127.0.0.1:$PORT_BASE"
 RULES_EP="tcp://127.0.0.1:$((PORT_BASE + 1))"
 ESC_EP="tcp://127.0.0.1:$((PORT_BASE + 2))"
@@ -18,6 +33,7 @@ cleanup () {
     for pid in "${PIDS[@]:-}"; do
         [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
     done
+    [ -n "$PORT_LOCK" ] && rmdir "$PORT_LOCK" 2>/dev/null
     if [ "${KEEP_WORK:-0}" = 1 ] || [ "${TEST_FAILED:-0}" = 1 ]; then
         echo "work dir kept: $WORK" >&2
     else

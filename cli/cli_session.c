@@ -1,5 +1,5 @@
 /*  cli_session: one command line session. Calls to the front door (resends
-    for mutations, the "no answer" report), the server's clock and the zone
+    until answered, the "no answer" report), the server's clock and the zone
     calendar fetched on first need, error printing and argument scanning. */
 
 #include "cli.h"
@@ -108,7 +108,11 @@ cli_call (cli_t *self, cli_request_t *req, bool mutating, int extra_ms, cli_resp
             s_no_answer (self);
             break;
         }
-        int resend = mutating ? (int) (left < CLI_RESEND_MS ? left : CLI_RESEND_MS) : 0;
+        /* Reads are resent too, less eagerly: a question sent to a server
+         * that then stopped is lost, and waiting out the whole timeout for
+         * it made a device stall (tests/integration/test_faults_stop.sh). */
+        int every = mutating ? CLI_RESEND_MS : 3 * CLI_RESEND_MS;
+        int resend = (int) (left < every ? left : every);
         cli_response_t *r = sw_client_call (self->client, req, (int) left, resend);
         if (!r) {
             s_no_answer (self);

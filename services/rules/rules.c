@@ -18,6 +18,7 @@ typedef struct {
     sw_store_t *store;
     sw_stage_t *stage;
     MDB_dbi projects, states, reports, events, meta;
+    MDB_dbi report_log;            /* reports by journal sequence (append order) */
     MDB_dbi checkins, history;     /* site days; counts by level per close */
     rules_policy_config_t policy;
     sw_registry_clock_t cal;       /* the registry's calendar (cal.now in a batch) */
@@ -39,14 +40,21 @@ s_get (MDB_txn *txn, MDB_dbi dbi, const char *key, const ProtobufCMessageDescrip
 }
 
 static int
-s_put (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCMessage *m)
+s_put_flags (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCMessage *m,
+             unsigned flags)
 {
     size_t n = protobuf_c_message_get_packed_size (m);
     MDB_val k = { klen, (void *) key }, v = { n, NULL };
-    int rc = mdb_put (txn, dbi, &k, &v, MDB_RESERVE);
+    int rc = mdb_put (txn, dbi, &k, &v, MDB_RESERVE | flags);
     if (rc == 0)
         protobuf_c_message_pack (m, v.mv_data);
     return rc;
+}
+
+static int
+s_put (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCMessage *m)
+{
+    return s_put_flags (txn, dbi, key, klen, m, 0);
 }
 
 /* Keys "<project>\0<seq>" keep a project's reports and events together. */
@@ -649,6 +657,64 @@ s_remember_period (Sitewatch__V1__RulesProjectState *st, int64_t period)
         st->report_periods[oldest] = period;
 }
 
+/* Reports are kept in the order they were journaled: the key is the
+ * journal sequence, so each one lands on the tree's last page (an append)
+ * instead of a page chosen by its project (a random write per report). The
+ * value is the sequence of the project's report before it (8 bytes,
+ * big-endian; 0 for none), then the packed Report: a project's reports are
+ * a chain from its state's last_report_seq. */
+static int
+s_log_report (rules_t *self, MDB_txn *txn, Sitewatch__V1__RulesProjectState *st, uint64_t seq,
+              const Sitewatch__V1__Report *r)
+{
+    uint8_t key[8];
+    sw_u64_be (seq, key);
+    size_t n = protobuf_c_message_get_packed_size (&r->base);
+    MDB_val k = { 8, key }, v = { 8 + n, NULL };
+    int rc = mdb_put (txn, self->report_log, &k, &v, MDB_RESERVE | MDB_APPEND);
+    if (rc == MDB_KEYEXIST) /* not past the last key (never in order): a plain put */
+        rc = mdb_put (txn, self->report_log, &k, &v, MDB_RESERVE);
+    if (rc != 0)
+        return rc;
+    sw_u64_be (st->last_report_seq, v.mv_data);
+    protobuf_c_message_pack (&r->base, (uint8_t *) v.mv_data + 8);
+    st->last_report_seq = seq;
+    return 0;
+}
+
+/* A project's reports from the log, oldest first, appended to *items. */
+static void
+s_logged_reports (rules_t *self, MDB_txn *txn, uint64_t last, Sitewatch__V1__Report ***items,
+                  size_t *count)
+{
+    size_t first = *count;
+    for (uint64_t seq = last; seq;) {
+        uint8_t kb[8];
+        sw_u64_be (seq, kb);
+        MDB_val k = { 8, kb }, v;
+        if (mdb_get (txn, self->report_log, &k, &v) != 0 || v.mv_size < 8)
+            break;
+        uint64_t prev = sw_be_u64 (v.mv_data);
+        Sitewatch__V1__Report *r
+            = sitewatch__v1__report__unpack (NULL, v.mv_size - 8, (uint8_t *) v.mv_data + 8);
+        if (r) {
+            Sitewatch__V1__Report **more = realloc (*items, (*count + 1) * sizeof *more);
+            if (!more)
+                abort ();
+            *items = more;
+            more[(*count)++] = r;
+        }
+        if (prev >= seq)
+            break; /* links only go back */
+        seq = prev;
+    }
+    for (size_t i = first, j = *count; i + 1 < j; i++, j--) {
+        Sitewatch__V1__Report *t = (*items)[i];
+        (*items)[i] = (*items)[j - 1];
+        (*items)[j - 1] = t;
+    }
+}
+
 static int
 s_apply_report (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
 {
@@ -719,9 +785,7 @@ s_apply_report (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
                      r->source);
     st->reports++;
     st->last_report_at = msg->at;
-    uint8_t key[256];
-    size_t kl = s_seq_key (key, r->project_id, msg->origin_seq);
-    rc = s_put (txn, self->reports, key, kl, &r->base);
+    rc = s_log_report (self, txn, st, msg->origin_seq, r);
     if (rc == 0)
         rc = s_judge_one (self, txn, def, st, msg->at, false, 0);
     if (rc == 0 && (r->n_problems || r->n_resolves)) {
@@ -996,9 +1060,12 @@ s_query_project (rules_t *self, MDB_txn *txn, const Sitewatch__V1__Request *req,
     s_status_of (self, def, st, sw_stage_now (self->stage), &ps);
     ans.def = def;
     ans.status = &ps;
+    /* Reports stored before the log (under the project), then the chain in
+     * the log, oldest first. */
     ans.reports = (Sitewatch__V1__Report **) s_scan (txn, self->reports, id,
                                                       &sitewatch__v1__report__descriptor,
                                                       &ans.n_reports);
+    s_logged_reports (self, txn, st->last_report_seq, &ans.reports, &ans.n_reports);
     ans.history = (Sitewatch__V1__WarningEvent **) s_scan (
         txn, self->events, id, &sitewatch__v1__warning_event__descriptor, &ans.n_history);
     Sitewatch__V1__Response resp = SITEWATCH__V1__RESPONSE__INIT;
@@ -1059,6 +1126,7 @@ s_open (rules_t *self, char *err, size_t errlen)
     if (sw_store_dbi (self->store, "projects", 0, &self->projects) != 0
         || sw_store_dbi (self->store, "states", 0, &self->states) != 0
         || sw_store_dbi (self->store, "reports", 0, &self->reports) != 0
+        || sw_store_dbi (self->store, "report_log", 0, &self->report_log) != 0
         || sw_store_dbi (self->store, "events", 0, &self->events) != 0
         || sw_store_dbi (self->store, "rules.meta", 0, &self->meta) != 0
         || sw_store_dbi (self->store, "rules.checkins", 0, &self->checkins) != 0

@@ -188,8 +188,13 @@ s_thread (void *arg)
         }
         long timeout = 5;
         if (sending && rate > 0) {
+            /* zmq_poll waits in whole ms: a wait under 1 ms sleeps 1 ms and
+             * the reports due by then go out together, late. Their latency
+             * counts from the scheduled time, so the lateness is charged to
+             * the server, never hidden; spinning instead would take a core
+             * from the servers on a 2-core machine. */
             int64_t wait = next_ns / 1000 - bench_now_us ();
-            timeout = wait <= 0 ? 0 : wait / 1000 < 5 ? wait / 1000 : 5;
+            timeout = wait <= 0 ? 0 : wait < 1000 ? 1 : wait / 1000 < 5 ? wait / 1000 : 5;
         }
         if (zmq_poll (items, t->n_devices, timeout) < 0)
             continue;

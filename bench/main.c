@@ -439,7 +439,7 @@ s_table_state (const bench_state_t *s)
                 "subscriber) after %.2f s, the express report after %.2f s\n",
                 s->judged_s, (unsigned long long) s->close_events, s->published_s, s->digest_s);
         for (int i = 0; i < s->n_proc; i++)
-            printf ("%-12s %10.1f %10.1f %10.1f %10.1f   (after close)\n", s->proc_close[i].name,
+            printf ("%-12s %10.1f %10.1f %10.1f %10.1f   (3 s after the close)\n", s->proc_close[i].name,
                     s->proc_close[i].end.rss_mb, s->proc_close[i].end.rss_anon_mb,
                     s->proc_close[i].end.hwm_mb, s->proc_close[i].end.cpu_s);
     }

@@ -2,6 +2,7 @@
 #include "sw_service.h"
 #include "sw_log.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -117,4 +118,15 @@ sw_service_main (int argc, char **argv, const char *name, const char *summary, z
     status = args.status;
     sw_config_destroy (&cfg);
     return status == 0 ? 0 : 1;
+}
+
+void
+sw_service_trim (int64_t *last_ms, bool *busy)
+{
+    int64_t now = zclock_mono ();
+    if (!*busy || now - *last_ms < 2000)
+        return;
+    malloc_trim (0);
+    *last_ms = now;
+    *busy = false;
 }

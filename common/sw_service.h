@@ -53,4 +53,10 @@ void sw_service_serve (zsock_t *pipe, sw_service_args_t *args, int open_rc, cons
 /* Applies the common settings (log level) from cfg. */
 void sw_service_apply_logging (const sw_config_t *cfg);
 
+/* Gives memory freed since the last call back to the system, at most every
+ * 2 s and only after work (busy true since the last trim): a period close
+ * over 100 k projects frees hundreds of MB that glibc would otherwise keep
+ * mapped. Call from a service loop's timer. */
+void sw_service_trim (int64_t *last_ms, bool *busy);
+
 #endif

@@ -1,6 +1,7 @@
 /* sw_stage: receive durably, apply in batches, forward durably, answer queries. */
 #include "sw_stage.h"
 #include "sw_log.h"
+#include "sw_service.h"
 #include "sw_wire.h"
 
 #include <stdlib.h>
@@ -424,6 +425,8 @@ sw_stage_run (sw_stage_t *self, zsock_t *pipe)
         zpoller_add (poller, self->down);
     int64_t next_timer = zclock_mono () + 100;
     uint64_t timer_turns = 0;
+    int64_t last_trim = 0;
+    bool worked = false;
     int result = 0;
     sw_info (self->name, "started", "watermark=%llu", (unsigned long long) self->watermark);
     while (!zsys_interrupted) {
@@ -453,6 +456,7 @@ sw_stage_run (sw_stage_t *self, zsock_t *pipe)
             }
             sw_link_in_send_acks (self->in, self->router);
             s_clear_batch (self);
+            worked = true;
             if (self->out)
                 sw_link_out_pump (self->out);
         }
@@ -465,6 +469,7 @@ sw_stage_run (sw_stage_t *self, zsock_t *pipe)
                 self->ops->timer (self->svc);
             /* Reader slots of dead processes (an mdb_copy killed mid-way)
              * would pin old pages and grow the file: clear them now and then. */
+            sw_service_trim (&last_trim, &worked);
             if (++timer_turns % 600 == 0) {
                 int dead = sw_store_reader_check (self->store);
                 if (dead)

@@ -782,7 +782,8 @@ s_loop (intake_t *self, zsock_t *pipe)
     zpoller_t *poller = zpoller_new (pipe, self->front, self->hop, self->q_rules,
                                      self->q_escalation, self->q_notify, NULL);
     int64_t next_timer = zclock_mono () + 100;
-    int64_t last_tick = 0;
+    int64_t last_tick = 0, last_trim = 0;
+    bool worked = false;
     int result = 0;
     while (!zsys_interrupted) {
         int64_t wait = next_timer - zclock_mono ();
@@ -820,6 +821,7 @@ s_loop (intake_t *self, zsock_t *pipe)
             memcpy (self->tz, self->txn_tz, sizeof self->tz);
             if (self->tick_due)
                 last_tick = mono;
+            worked = true;
         }
         /* Answers leave only now, after the commit. */
         for (size_t i = 0; i < self->n_items; i++) {
@@ -839,6 +841,7 @@ s_loop (intake_t *self, zsock_t *pipe)
         s_relay (self, self->q_notify);
         if (zclock_mono () >= next_timer) {
             sw_link_out_tick (self->out);
+            sw_service_trim (&last_trim, &worked);
             next_timer = zclock_mono () + 100;
         }
     }

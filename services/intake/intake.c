@@ -16,8 +16,11 @@
 
 typedef enum { ITEM_REPLY, ITEM_TXN, ITEM_CLOCK_SHOW, ITEM_PROXY } s_kind_t;
 
+#define INTAKE_RESP_INLINE 256
+
 typedef struct {
-    zframe_t *peer;
+    uint8_t peer[255];          /* the client's ROUTER routing id */
+    size_t peer_size;
     Sitewatch__V1__Request *req;
     size_t size;
     s_kind_t kind;
@@ -25,8 +28,9 @@ typedef struct {
     char *projects;             /* a device's bound projects */
     Sitewatch__V1__Registry *registry;
     sw_strlist_t warnings;
-    uint8_t *resp;
+    uint8_t *resp;              /* the answer: resp_inline or the heap */
     size_t resp_size;
+    uint8_t resp_inline[INTAKE_RESP_INLINE];
 } s_item_t;
 
 typedef struct {
@@ -50,12 +54,27 @@ typedef struct {
 /* ------------------------------------------------------------- responses */
 
 static void
+s_free_resp (s_item_t *item)
+{
+    if (item->resp != item->resp_inline)
+        free (item->resp);
+    item->resp = NULL;
+}
+
+/* Packs the answer; an ack fits the item's own buffer (no allocation). */
+static void
 s_set_resp (s_item_t *item, Sitewatch__V1__Response *resp)
 {
-    free (item->resp);
+    s_free_resp (item);
     resp->version = SW_WIRE_VERSION;
     resp->request_id = item->req && item->req->request_id ? item->req->request_id : "";
-    item->resp = sw_wire_pack (&resp->base, &item->resp_size);
+    size_t n = protobuf_c_message_get_packed_size (&resp->base);
+    if (n <= sizeof item->resp_inline) {
+        item->resp = item->resp_inline;
+        item->resp_size = protobuf_c_message_pack (&resp->base, item->resp);
+    }
+    else
+        item->resp = sw_wire_pack (&resp->base, &item->resp_size);
 }
 
 static void
@@ -165,16 +184,24 @@ s_do_report (intake_t *self, MDB_txn *txn, s_item_t *item)
         return 0;
     }
     MDB_val k = { strlen (r->report_id), r->report_id }, val;
-    int rc = mdb_get (txn, self->dedup, &k, &val);
-    if (rc == 0) {
+    uint8_t seqb[8];
+    sw_u64_be (sw_link_out_next_seq (self->out), seqb);
+    val.mv_size = 8;
+    val.mv_data = seqb;
+    bool overloaded = sw_link_out_backlog (self->out) > self->overload;
+    /* One descent of the tree: the put itself finds a duplicate. When
+     * overloaded, only look (a duplicate still answers "duplicate"). */
+    int rc = overloaded ? mdb_get (txn, self->dedup, &k, &val)
+                        : mdb_put (txn, self->dedup, &k, &val, MDB_NOOVERWRITE);
+    if (rc == (overloaded ? 0 : MDB_KEYEXIST)) {
         self->duplicates++;
         s_set_ack (item, r->report_id, SITEWATCH__V1__ACK__STATUS__STATUS_DUPLICATE, "duplicate",
                    "this report_id was accepted before; it has no second effect");
         return 0;
     }
-    if (rc != MDB_NOTFOUND)
+    if (rc != (overloaded ? MDB_NOTFOUND : 0))
         return rc;
-    if (sw_link_out_backlog (self->out) > self->overload) {
+    if (overloaded) {
         s_set_ack (item, r->report_id, SITEWATCH__V1__ACK__STATUS__STATUS_RETRY_LATER, "overloaded",
                    "intake is behind its downstream; retry after the hint");
         return 0;
@@ -187,13 +214,6 @@ s_do_report (intake_t *self, MDB_txn *txn, s_item_t *item)
             abort ();
     }
     r->received_at = ctx.now;
-    uint8_t seqb[8];
-    sw_u64_be (sw_link_out_next_seq (self->out), seqb);
-    val.mv_size = 8;
-    val.mv_data = seqb;
-    rc = mdb_put (txn, self->dedup, &k, &val, 0);
-    if (rc != 0)
-        return rc;
     Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
     msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_REPORT;
     msg.report = r;
@@ -433,15 +453,21 @@ s_batch (MDB_txn *txn, void *arg)
 static void
 s_item_clear (s_item_t *item)
 {
-    zframe_destroy (&item->peer);
     if (item->req)
         sitewatch__v1__request__free_unpacked (item->req, NULL);
     if (item->registry)
         sitewatch__v1__registry__free_unpacked (item->registry, NULL);
     sw_strlist_clear (&item->warnings);
-    free (item->resp);
+    s_free_resp (item);
     free (item->projects);
-    memset (item, 0, sizeof *item);
+    item->req = NULL;
+    item->registry = NULL;
+    item->projects = NULL;
+    item->peer_size = 0;
+    item->kind = ITEM_REPLY;
+    item->role = INTAKE_ROLE_NONE;
+    item->size = 0;
+    item->resp_size = 0;
 }
 
 static void
@@ -512,28 +538,24 @@ s_repacks (const Sitewatch__V1__Request *req)
     return true;
 }
 
-/* Reads one client message into the next item, deciding what it needs. */
+/* Decides what one client request (its body frame; well_formed false when
+ * the message was not exactly peer + one non-empty frame) needs. */
 static void
-s_take (intake_t *self, zmsg_t *msg)
+s_take (intake_t *self, s_item_t *item, zmq_msg_t *body, bool well_formed)
 {
-    s_item_t *item = &self->items[self->n_items++];
-    item->peer = zmsg_pop (msg);
-    zframe_t *body = zmsg_pop (msg);
     item->kind = ITEM_REPLY;
-    if (!body || zmsg_size (msg) > 0 || zframe_size (body) == 0) {
+    if (!well_formed) {
         s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "malformed",
                    "a request is exactly one non-empty frame holding a sitewatch.v1.Request");
-        zframe_destroy (&body);
         return;
     }
-    item->size = zframe_size (body);
+    item->size = zmq_msg_size (body);
     char projects[1024];
-    item->role = intake_auth_identify (self->auth, body, projects, sizeof projects);
-    item->projects = strdup (projects);
-    if (!item->projects)
+    item->role = intake_auth_identify (self->auth, self->auth ? zmq_msg_gets (body, "User-Id") : NULL,
+                                       projects, sizeof projects);
+    if (projects[0] && !(item->projects = strdup (projects)))
         abort ();
-    item->req = sitewatch__v1__request__unpack (NULL, item->size, zframe_data (body));
-    zframe_destroy (&body);
+    item->req = sitewatch__v1__request__unpack (NULL, item->size, zmq_msg_data (body));
     Sitewatch__V1__Request *req = item->req;
     if (req && !s_repacks (req)) {
         sitewatch__v1__request__free_unpacked (req, NULL);
@@ -618,12 +640,49 @@ s_take (intake_t *self, zmsg_t *msg)
 }
 
 static void
-s_send (intake_t *self, zframe_t *peer, const uint8_t *data, size_t size)
+s_send (intake_t *self, const void *peer, size_t peer_size, const uint8_t *data, size_t size)
 {
     void *raw = zsock_resolve (self->front);
-    if (zmq_send (raw, zframe_data (peer), zframe_size (peer), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+    if (zmq_send (raw, peer, peer_size, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
         return;
     zmq_send (raw, data, size, 0);
+}
+
+/* Reads one client message (peer id, then the request) into the next item
+ * without waiting; false when nothing waits. The frames are read straight
+ * into zmq messages: no czmq message or frame per request. */
+static bool
+s_recv (intake_t *self)
+{
+    void *raw = zsock_resolve (self->front);
+    zmq_msg_t part[2];
+    zmq_msg_init (&part[0]);
+    if (zmq_msg_recv (&part[0], raw, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&part[0]);
+        return false;
+    }
+    size_t n = 1;
+    bool more = zmq_msg_more (&part[0]);
+    while (more) {
+        zmq_msg_t extra, *into = n < 2 ? &part[n] : &extra;
+        zmq_msg_init (into);
+        if (zmq_msg_recv (into, raw, 0) < 0) {
+            zmq_msg_close (into);
+            break;
+        }
+        more = zmq_msg_more (into);
+        if (into == &extra)
+            zmq_msg_close (&extra);
+        n++;
+    }
+    s_item_t *item = &self->items[self->n_items++];
+    size_t ps = zmq_msg_size (&part[0]);
+    item->peer_size = ps <= sizeof item->peer ? ps : 0;
+    memcpy (item->peer, zmq_msg_data (&part[0]), item->peer_size);
+    s_take (self, item, n >= 2 ? &part[1] : NULL, n == 2 && zmq_msg_size (&part[1]) > 0);
+    for (size_t i = 0; i < n && i < 2; i++)
+        zmq_msg_close (&part[i]);
+    return true;
 }
 
 static void
@@ -644,7 +703,7 @@ s_proxy (intake_t *self, s_item_t *item)
     uint8_t *buf = sw_wire_pack (&item->req->base, &n);
     void *raw = zsock_resolve (to);
     if (zmq_send (raw, "Q", 1, ZMQ_SNDMORE | ZMQ_DONTWAIT) == 1) {
-        zmq_send (raw, zframe_data (item->peer), zframe_size (item->peer), ZMQ_SNDMORE);
+        zmq_send (raw, item->peer, item->peer_size, ZMQ_SNDMORE);
         zmq_send (raw, barrier, 8, ZMQ_SNDMORE);
         zmq_send (raw, buf, n, 0);
     }
@@ -665,7 +724,8 @@ s_relay (intake_t *self, zsock_t *from)
         zframe_t *client = zmsg_next (msg);
         zframe_t *body = zmsg_next (msg);
         if (cmd && zframe_streq (cmd, "R") && client && body)
-            s_send (self, client, zframe_data (body), zframe_size (body));
+            s_send (self, zframe_data (client), zframe_size (client), zframe_data (body),
+                    zframe_size (body));
         zmsg_destroy (&msg);
     }
 }
@@ -799,13 +859,8 @@ s_loop (intake_t *self, zsock_t *pipe)
             break;
         /* The front door's receive timeout is 0: read until nothing waits
          * (cheaper than asking ZMQ_EVENTS before every message). */
-        while (self->n_items < INTAKE_BATCH_MAX) {
-            zmsg_t *msg = zmsg_recv (self->front);
-            if (!msg)
-                break;
-            s_take (self, msg);
-            zmsg_destroy (&msg);
-        }
+        while (self->n_items < INTAKE_BATCH_MAX && s_recv (self))
+            ;
         int64_t mono = zclock_mono ();
         self->tick_due = !self->clock.manual && mono - last_tick >= 1000;
         bool txn_needed = self->tick_due || (sw_link_out_needs_gc (self->out) && mono >= next_timer);
@@ -831,7 +886,7 @@ s_loop (intake_t *self, zsock_t *pipe)
             if (item->kind == ITEM_PROXY)
                 s_proxy (self, item);
             else if (item->resp)
-                s_send (self, item->peer, item->resp, item->resp_size);
+                s_send (self, item->peer, item->peer_size, item->resp, item->resp_size);
             s_item_clear (item);
         }
         self->n_items = 0;

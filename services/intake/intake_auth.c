@@ -70,12 +70,11 @@ intake_auth_apply (intake_auth_t *self, zsock_t *sock)
 }
 
 intake_role_t
-intake_auth_identify (intake_auth_t *self, zframe_t *frame, char *projects, size_t cap)
+intake_auth_identify (intake_auth_t *self, const char *user, char *projects, size_t cap)
 {
     projects[0] = 0;
     if (!self)
         return INTAKE_ROLE_OPERATOR;
-    const char *user = zframe_meta (frame, "User-Id");
     zcert_t *cert = user ? zcertstore_lookup (self->clients, user) : NULL;
     if (!cert)
         return INTAKE_ROLE_NONE;

@@ -32,8 +32,9 @@ void intake_auth_destroy (intake_auth_t **self_p);
 /* Makes sock a CURVE server under the handler; call before binding. */
 void intake_auth_apply (intake_auth_t *self, zsock_t *sock);
 /* The role and bound projects (space-separated, may be "") of the client
- * that sent frame. self NULL (no CURVE) means operator. */
-intake_role_t intake_auth_identify (intake_auth_t *self, zframe_t *frame, char *projects,
+ * whose ZAP User-Id (the "User-Id" property of a message it sent; NULL when
+ * none) is user_id. self NULL (no CURVE) means operator. */
+intake_role_t intake_auth_identify (intake_auth_t *self, const char *user_id, char *projects,
                                     size_t cap);
 
 /* Pure: may a client with this role and these bound projects send req?

@@ -11,6 +11,12 @@
 #define SW_STAGE_HOP_PARTS 5 /* peer, "HOP", stream, seq, payload */
 #define SW_STAGE_BARRIER_MAX_MS 15000
 #define SW_STAGE_MAX_PENDING 4096
+/* A batch that sends nothing on still tells downstream how far it got (a
+ * tick), but at most this often: downstream then commits once per interval
+ * for a stream of reports that change nothing, instead of once per batch,
+ * and its disk syncs stop competing with intake's. Anything else goes on
+ * at once. Queries at the later stages wait at most this much longer. */
+#define SW_STAGE_TICK_MS 50
 
 typedef struct {
     zframe_t *peer;
@@ -42,6 +48,8 @@ struct sw_stage_t {
     int64_t now, txn_now;
     uint64_t watermark, txn_watermark;
     uint64_t forwarded, txn_forwarded;   /* origin of the last message sent on */
+    int64_t tick_due;                     /* mono ms: the next tick may go */
+    bool txn_ticked;
     s_hop_t batch[SW_STAGE_BATCH_MAX];
     size_t n_batch;
     s_query_t *pending[SW_STAGE_MAX_PENDING];
@@ -56,6 +64,7 @@ s_stage_begin (MDB_txn *txn, void *arg)
     self->txn_now = self->now;
     self->txn_watermark = self->watermark;
     self->txn_forwarded = self->forwarded;
+    self->txn_ticked = false;
     if (self->ops->begin)
         self->ops->begin (self->svc);
     return 0;
@@ -67,13 +76,15 @@ s_stage_before_commit (MDB_txn *txn, void *arg)
     sw_stage_t *self = arg;
     int rc = 0;
     /* Tell downstream how far we got, even when nothing else went on. */
-    if (self->out && self->txn_forwarded < self->txn_watermark) {
+    if (self->out && self->txn_forwarded < self->txn_watermark
+        && zclock_mono () >= self->tick_due) {
         Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
         Sitewatch__V1__ClockState tick = SITEWATCH__V1__CLOCK_STATE__INIT;
         tick.now = self->txn_now;
         msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_TICK;
         msg.tick = &tick;
         rc = sw_stage_forward (self, txn, &msg);
+        self->txn_ticked = true;
     }
     if (rc == 0 && self->txn_watermark != self->watermark)
         rc = sw_store_put_u64 (txn, self->meta, "watermark", self->txn_watermark);
@@ -91,6 +102,8 @@ s_stage_committed (void *arg)
     self->now = self->txn_now;
     self->watermark = self->txn_watermark;
     self->forwarded = self->txn_forwarded;
+    if (self->txn_ticked)
+        self->tick_due = zclock_mono () + SW_STAGE_TICK_MS;
     if (self->ops->committed)
         self->ops->committed (self->svc);
 }
@@ -430,7 +443,10 @@ sw_stage_run (sw_stage_t *self, zsock_t *pipe)
     int result = 0;
     sw_info (self->name, "started", "watermark=%llu", (unsigned long long) self->watermark);
     while (!zsys_interrupted) {
-        int64_t wait = next_timer - zclock_mono ();
+        /* A tick held back (see SW_STAGE_TICK_MS) is due before the timer. */
+        bool tick_waits = self->out && self->forwarded < self->watermark;
+        int64_t wake = tick_waits && self->tick_due < next_timer ? self->tick_due : next_timer;
+        int64_t wait = wake - zclock_mono ();
         void *which = zpoller_wait (poller, wait < 0 ? 0 : (int) wait);
         if (pipe && which == pipe) {
             zmsg_t *cmd = zmsg_recv (pipe);
@@ -447,7 +463,9 @@ sw_stage_run (sw_stage_t *self, zsock_t *pipe)
         while (self->n_batch < SW_STAGE_BATCH_MAX && s_recv (self))
             ;
         bool gc = self->out && sw_link_out_needs_gc (self->out);
-        if (self->n_batch || (gc && zclock_mono () >= next_timer)) {
+        bool tick = self->out && self->forwarded < self->watermark
+                    && zclock_mono () >= self->tick_due;
+        if (self->n_batch || tick || (gc && zclock_mono () >= next_timer)) {
             int rc = sw_store_write (self->store, self->n_batch ? s_apply_batch : s_noop_batch, self);
             if (rc != 0) {
                 sw_error (self->name, "fatal_storage_error", "action=exit");

@@ -98,6 +98,7 @@ sw_service_main (int argc, char **argv, const char *name, const char *summary, z
         return 2;
     }
     sw_service_apply_logging (cfg);
+    sw_service_tune_memory ();
     zsys_init ();
     sw_service_args_t args;
     sw_service_args_init (&args, cfg, name, false);
@@ -129,4 +130,13 @@ sw_service_trim (int64_t *last_ms, bool *busy)
     malloc_trim (0);
     *last_ms = now;
     *busy = false;
+}
+
+void
+sw_service_tune_memory (void)
+{
+    /* A fixed threshold: glibc otherwise raises it (up to 32 MB) after the
+     * first large free, and a close's 10 MB express report then stays in
+     * the heap after it is freed. */
+    mallopt (M_MMAP_THRESHOLD, 256 * 1024);
 }

@@ -59,4 +59,9 @@ void sw_service_apply_logging (const sw_config_t *cfg);
  * mapped. Call from a service loop's timer. */
 void sw_service_trim (int64_t *last_ms, bool *busy);
 
+/* Process-wide allocator settings for a long-running server: large buffers
+ * (>= 256 KiB: frames of a registry or an express report) come from mmap
+ * and go back to the system when freed. Call once, before any thread. */
+void sw_service_tune_memory (void);
+
 #endif

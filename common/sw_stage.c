@@ -250,10 +250,12 @@ s_reply (sw_stage_t *self, s_query_t *q, const uint8_t *data, size_t size)
     zmq_send (raw, data, size, 0);
 }
 
-/* Answers what can be answered; keeps the rest. */
-static void
+/* Answers what can be answered; keeps the rest. Returns how many were
+ * answered. */
+static size_t
 s_serve_queries (sw_stage_t *self)
 {
+    size_t answered = 0;
     int64_t mono = zclock_mono ();
     size_t keep = 0;
     for (size_t i = 0; i < self->n_pending; i++) {
@@ -283,8 +285,10 @@ s_serve_queries (sw_stage_t *self)
             free (resp);
         }
         s_query_destroy (&q);
+        answered++;
     }
     self->n_pending = keep;
+    return answered;
 }
 
 static void
@@ -495,8 +499,8 @@ sw_stage_run (sw_stage_t *self, zsock_t *pipe)
             }
             next_timer = zclock_mono () + 100;
         }
-        if (self->n_pending)
-            s_serve_queries (self);
+        if (self->n_pending && s_serve_queries (self))
+            worked = true; /* an answer (a fetch of an express report) can be large */
     }
     zpoller_destroy (&poller);
     sw_info (self->name, "stopped", "watermark=%llu", (unsigned long long) self->watermark);

@@ -46,6 +46,12 @@ s_mkdirs (const char *dir)
 sw_store_t *
 sw_store_open (const char *dir, size_t map_size, char *err, size_t errlen)
 {
+    return sw_store_open_ex (dir, map_size, 0, err, errlen);
+}
+
+sw_store_t *
+sw_store_open_ex (const char *dir, size_t map_size, unsigned flags, char *err, size_t errlen)
+{
     if (s_mkdirs (dir) != 0) {
         snprintf (err, errlen, "cannot create data directory %s: %s", dir, strerror (errno));
         return NULL;
@@ -90,7 +96,8 @@ sw_store_open (const char *dir, size_t map_size, char *err, size_t errlen)
         rc = mdb_env_set_mapsize (self->env, self->map_size);
     }
     if (rc == 0)
-        rc = mdb_env_open (self->env, dir, MDB_NOTLS, 0640);
+        rc = mdb_env_open (self->env, dir,
+                           MDB_NOTLS | (flags & SW_STORE_WRITEMAP ? MDB_WRITEMAP : 0), 0640);
     if (rc != 0) {
         snprintf (err, errlen, "cannot open LMDB environment in %s: %s (%s)", dir,
                   mdb_strerror (rc),

@@ -36,6 +36,17 @@ typedef struct {
  * Returns NULL with a human reason in err when the directory is unusable,
  * locked by another process, or holds a corrupt environment. */
 sw_store_t *sw_store_open (const char *dir, size_t map_size, char *err, size_t errlen);
+/* Options of sw_store_open_ex. */
+#define SW_STORE_WRITEMAP 1u  /* LMDB writes pages in place in the map
+                                 (MDB_WRITEMAP): no heap copy per dirty page.
+                                 LMDB keeps the heap copies of its largest
+                                 transaction for reuse until the environment
+                                 closes: for a store whose transactions can
+                                 be huge (a period close over 1 M projects),
+                                 that is hundreds of MB of heap. Same
+                                 durability (the map is synced at commit). */
+sw_store_t *sw_store_open_ex (const char *dir, size_t map_size, unsigned flags, char *err,
+                              size_t errlen);
 /* Closes the environment and releases the lock. Safe on NULL and twice. */
 void sw_store_close (sw_store_t **self_p);
 

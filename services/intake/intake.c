@@ -712,14 +712,17 @@ s_proxy (intake_t *self, s_item_t *item)
     free (buf);
 }
 
-/* Relays answers from a service back to the client that asked. */
-static void
+/* Relays answers from a service back to the client that asked. Returns
+ * how many. */
+static size_t
 s_relay (intake_t *self, zsock_t *from)
 {
+    size_t n = 0;
     while (zsock_events (from) & ZMQ_POLLIN) {
         zmsg_t *msg = zmsg_recv (from);
         if (!msg)
-            return;
+            return n;
+        n++;
         zframe_t *cmd = zmsg_first (msg);
         zframe_t *client = zmsg_next (msg);
         zframe_t *body = zmsg_next (msg);
@@ -728,6 +731,7 @@ s_relay (intake_t *self, zsock_t *from)
                     zframe_size (body));
         zmsg_destroy (&msg);
     }
+    return n;
 }
 
 static zsock_t *
@@ -891,9 +895,9 @@ s_loop (intake_t *self, zsock_t *pipe)
         }
         self->n_items = 0;
         sw_link_out_drain (self->out);
-        s_relay (self, self->q_rules);
-        s_relay (self, self->q_escalation);
-        s_relay (self, self->q_notify);
+        if (s_relay (self, self->q_rules) + s_relay (self, self->q_escalation)
+            + s_relay (self, self->q_notify))
+            worked = true;
         if (zclock_mono () >= next_timer) {
             sw_link_out_tick (self->out);
             sw_service_trim (&last_trim, &worked);

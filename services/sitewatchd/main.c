@@ -64,6 +64,7 @@ main (int argc, char **argv)
         return 2;
     }
     sw_service_apply_logging (cfg);
+    sw_service_tune_memory ();
     zsys_init ();
     static sw_service_args_t args[N_SERVICES];
     zactor_t *actors[N_SERVICES] = { 0 };

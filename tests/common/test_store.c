@@ -55,19 +55,23 @@ s_tmpdir (void)
     return strdup (d);
 }
 
-/* Table: (entries, value size) that overflow a 64 KiB map to various degrees. */
+/* Table: (entries, value size) that overflow a 64 KiB map to various
+ * degrees, with pages copied on the heap (0) and written in the map. */
 static void
 test_growth_and_replay (void **state)
 {
-    static const struct { int count, size; unsigned min_growths; } cases[] = {
-        { 10, 100, 0 },        /* fits: no growth, one attempt */
-        { 2000, 100, 1 },      /* ~200 KB: grows */
-        { 5000, 1000, 3 },     /* ~5 MB: grows several times */
+    static const struct { int count, size; unsigned min_growths; unsigned flags; } cases[] = {
+        { 10, 100, 0, 0 },        /* fits: no growth, one attempt */
+        { 2000, 100, 1, 0 },      /* ~200 KB: grows */
+        { 5000, 1000, 3, 0 },     /* ~5 MB: grows several times */
+        { 10, 100, 0, SW_STORE_WRITEMAP },
+        { 2000, 100, 1, SW_STORE_WRITEMAP },
+        { 5000, 1000, 3, SW_STORE_WRITEMAP },
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         char *dir = s_tmpdir ();
         char err[256];
-        sw_store_t *store = sw_store_open (dir, 64 * 1024, err, sizeof err);
+        sw_store_t *store = sw_store_open_ex (dir, 64 * 1024, cases[c].flags, err, sizeof err);
         assert_non_null (store);
         s_batch_t b = { 0, cases[c].count, cases[c].size, 0 };
         assert_int_equal (sw_store_dbi (store, "t", 0, &b.dbi), 0);
@@ -78,7 +82,7 @@ test_growth_and_replay (void **state)
         assert_int_equal (s_entries (store, b.dbi), (size_t) cases[c].count);
         sw_store_close (&store);
         /* reopening keeps the grown map and the data */
-        store = sw_store_open (dir, 64 * 1024, err, sizeof err);
+        store = sw_store_open_ex (dir, 64 * 1024, cases[c].flags, err, sizeof err);
         assert_non_null (store);
         assert_int_equal (sw_store_dbi (store, "t", 0, &b.dbi), 0);
         assert_int_equal (s_entries (store, b.dbi), (size_t) cases[c].count);

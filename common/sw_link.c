@@ -302,6 +302,7 @@ struct sw_link_in_t {
     size_t n_committed_streams;
     s_pending_ack_t acks[SW_LINK_MAX_ACKS];
     size_t n_acks;
+    size_t last_applied;  /* stream of the last SW_LINK_APPLY */
 };
 
 static void
@@ -438,7 +439,16 @@ sw_link_in_accept_parts (sw_link_in_t *self, MDB_txn *txn, const void *peer, siz
     if (seq != st->txn_last + 1)
         return SW_LINK_GAP;
     st->txn_last = seq; /* recorded in the store before commit */
+    self->last_applied = si;
     return SW_LINK_APPLY;
+}
+
+void
+sw_link_in_undo (sw_link_in_t *self)
+{
+    s_stream_t *st = &self->streams[self->last_applied];
+    if (st->txn_last > st->committed_last)
+        st->txn_last--;
 }
 
 sw_link_verdict_t

@@ -89,6 +89,9 @@ sw_link_verdict_t sw_link_in_accept (sw_link_in_t *self, MDB_txn *txn, zmsg_t *m
 sw_link_verdict_t sw_link_in_accept_parts (sw_link_in_t *self, MDB_txn *txn, const void *peer,
                                            size_t peer_size, const void *stream, size_t stream_size,
                                            const void *seq, size_t seq_size, int *mdb_rc);
+/* Takes back the last SW_LINK_APPLY of this batch: its message is not
+ * applied after all (the stage holds it for a later batch). */
+void sw_link_in_undo (sw_link_in_t *self);
 /* After commit: sends the scheduled acks on the ROUTER socket. */
 void sw_link_in_send_acks (sw_link_in_t *self, zsock_t *router);
 /* After an abandoned batch: forget scheduled acks. */

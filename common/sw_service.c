@@ -23,6 +23,7 @@ const sw_option_t sw_service_options[] = {
     { "onsite-days", "2", "working days to hold a case's on-site meeting", false },
     { "letter-days", "5", "working days a supervision letter gives the unit", false },
     { "overload-backlog", "200000", "journal backlog at which devices get retry_later", false },
+    { "close-slice", "4096", "projects rules judges per transaction at a period close", false },
     { "notifier", "off", "sitewatchd only: run the leadership notifier inside (on|off)", false },
     { "notifier-sink", "stdout", "notifier sink: stdout | file:PATH | http(s)://URL", false },
     { "notifier-data", NULL, "notifier state directory (default <data>/notifier)", false },

@@ -52,6 +52,8 @@ struct sw_stage_t {
     bool txn_ticked;
     s_hop_t batch[SW_STAGE_BATCH_MAX];
     size_t n_batch;
+    size_t consumed;     /* messages of the batch done (the rest wait: AGAIN) */
+    uint64_t watermark_before;  /* txn_watermark before the message being applied */
     s_query_t *pending[SW_STAGE_MAX_PENDING];
     size_t n_pending;
     uint64_t applied_total, duplicates_total;
@@ -196,6 +198,25 @@ s_clear_batch (sw_stage_t *self)
         for (int p = 0; p < SW_STAGE_HOP_PARTS; p++)
             zmq_msg_close (&self->batch[i].part[p]);
     self->n_batch = 0;
+}
+
+/* Drops the first n messages of the batch; those after them move to the
+ * front, to be applied first in the next batch. */
+static void
+s_consume_batch (sw_stage_t *self, size_t n)
+{
+    if (n == 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        for (int p = 0; p < SW_STAGE_HOP_PARTS; p++)
+            zmq_msg_close (&self->batch[i].part[p]);
+    for (size_t i = n; i < self->n_batch; i++)
+        for (int p = 0; p < SW_STAGE_HOP_PARTS; p++) {
+            zmq_msg_init (&self->batch[i - n].part[p]);
+            zmq_msg_move (&self->batch[i - n].part[p], &self->batch[i].part[p]);
+            zmq_msg_close (&self->batch[i].part[p]);
+        }
+    self->n_batch -= n;
 }
 
 void
@@ -387,6 +408,7 @@ static int
 s_apply_batch (MDB_txn *txn, void *arg)
 {
     sw_stage_t *self = arg;
+    self->consumed = self->n_batch;
     for (size_t i = 0; i < self->n_batch; i++) {
         zmq_msg_t *part = self->batch[i].part;
         int rc = 0;
@@ -404,14 +426,28 @@ s_apply_batch (MDB_txn *txn, void *arg)
             sw_error (self->name, "bad_chain_message", "size=%zu", zmq_msg_size (payload));
             continue;
         }
+        int64_t now_before = self->txn_now;
+        self->watermark_before = self->txn_watermark;
         if (msg->at > self->txn_now)
             self->txn_now = msg->at;
         if (msg->origin_seq > self->txn_watermark)
             self->txn_watermark = msg->origin_seq;
+        uint64_t origin = msg->origin_seq;
         rc = self->ops->apply (self->svc, txn, msg);
         sitewatch__v1__chain_msg__free_unpacked (msg, NULL);
+        if (rc == SW_STAGE_AGAIN) {
+            /* Commit the part done; this message (not applied yet: it is
+             * neither acknowledged nor counted) and the rest wait. */
+            self->txn_now = now_before;
+            self->txn_watermark = self->watermark_before;
+            sw_link_in_undo (self->in);
+            self->consumed = i;
+            return 0;
+        }
         if (rc != 0)
             return rc;
+        if (origin > self->txn_watermark) /* after sw_stage_defer_watermark */
+            self->txn_watermark = origin;
     }
     return 0;
 }
@@ -450,7 +486,7 @@ sw_stage_run (sw_stage_t *self, zsock_t *pipe)
         /* A tick held back (see SW_STAGE_TICK_MS) is due before the timer. */
         bool tick_waits = self->out && self->forwarded < self->watermark;
         int64_t wake = tick_waits && self->tick_due < next_timer ? self->tick_due : next_timer;
-        int64_t wait = wake - zclock_mono ();
+        int64_t wait = self->n_batch ? 0 : wake - zclock_mono (); /* held messages go on */
         void *which = zpoller_wait (poller, wait < 0 ? 0 : (int) wait);
         if (pipe && which == pipe) {
             zmsg_t *cmd = zmsg_recv (pipe);
@@ -477,7 +513,7 @@ sw_stage_run (sw_stage_t *self, zsock_t *pipe)
                 break;
             }
             sw_link_in_send_acks (self->in, self->router);
-            s_clear_batch (self);
+            s_consume_batch (self, self->n_batch ? self->consumed : 0);
             worked = true;
             if (self->out)
                 sw_link_out_pump (self->out);
@@ -511,6 +547,12 @@ int
 sw_stage_serve (void *stage, zsock_t *pipe)
 {
     return sw_stage_run (stage, pipe);
+}
+
+void
+sw_stage_defer_watermark (sw_stage_t *self)
+{
+    self->txn_watermark = self->watermark_before;
 }
 
 int64_t

@@ -24,6 +24,11 @@
 
 typedef struct sw_stage_t sw_stage_t;
 
+/* apply's answer when it did part of its work (say a slice of a period
+ * close) and must be called again with the same message in the next batch:
+ * the stage commits what it has, the message and those after it wait. */
+#define SW_STAGE_AGAIN (-40000)
+
 /* Query answers: */
 #define SW_STAGE_ANSWERED 0
 #define SW_STAGE_HOLD 1  /* not yet (long poll); asked again after each batch */
@@ -32,7 +37,8 @@ typedef struct {
     /* Start of each batch attempt: drop transaction-local caches. */
     void (*begin) (void *svc);
     /* Applies one new chain message inside the batch transaction. Returns 0,
-     * an LMDB code (MDB_MAP_FULL replays the batch) or -1 (fatal). */
+     * SW_STAGE_AGAIN, an LMDB code (MDB_MAP_FULL replays the batch) or -1
+     * (fatal). */
     int (*apply) (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg);
     /* After the batch committed: adopt transaction-local state. */
     void (*committed) (void *svc);
@@ -62,6 +68,11 @@ int sw_stage_serve (void *stage, zsock_t *pipe);
 /* Inside apply (or a batch of sw_stage_write): queues msg downstream. The
  * stage fills origin_seq and at when they are 0. 0 or an LMDB code. */
 int sw_stage_forward (sw_stage_t *self, MDB_txn *txn, Sitewatch__V1__ChainMsg *msg);
+/* Inside apply, before work that may return SW_STAGE_AGAIN: what is
+ * forwarded from now on carries the sequence of the message before this
+ * one, so downstream does not take this message as applied (and answer a
+ * query waiting for it) before its last part is done. */
+void sw_stage_defer_watermark (sw_stage_t *self);
 /* Runs a batch started by the service itself (e.g. from timer). 0 / -1. */
 int sw_stage_write (sw_stage_t *self, sw_store_batch_fn *fn, void *arg);
 

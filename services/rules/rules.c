@@ -22,6 +22,8 @@ typedef struct {
     MDB_dbi checkins, history;     /* site days; counts by level per close */
     rules_policy_config_t policy;
     sw_registry_clock_t cal;       /* the registry's calendar (cal.now in a batch) */
+    size_t close_slice;            /* projects judged per transaction at a close */
+    bool close_going;              /* this process has judged part of a close */
 } rules_t;
 
 /* ------------------------------------------------------------- storage */
@@ -495,8 +497,64 @@ s_digest (rules_t *self, MDB_txn *txn, int64_t k, int64_t t, const s_closing_t *
     return rc;
 }
 
+/* The projects as judged at the close of period k, for its express report:
+ * each project's stored def and state (the state after the close, with the
+ * level at the close before in close_prev_level). */
+static int
+s_closing_read (rules_t *self, MDB_txn *txn, s_closing_t **out, size_t *count)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->projects, &cur);
+    if (rc != 0)
+        return rc;
+    size_t n = 0, cap = 64;
+    s_closing_t *c = malloc (cap * sizeof *c);
+    if (!c)
+        abort ();
+    MDB_val key, val, sv;
+    for (rc = mdb_cursor_get (cur, &key, &val, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
+        if (mdb_get (txn, self->states, &key, &sv) != 0)
+            continue;
+        Sitewatch__V1__ProjectDef *def
+            = sitewatch__v1__project_def__unpack (NULL, val.mv_size, val.mv_data);
+        Sitewatch__V1__RulesProjectState *st
+            = sitewatch__v1__rules_project_state__unpack (NULL, sv.mv_size, sv.mv_data);
+        if (!def || !st) {
+            if (def)
+                sitewatch__v1__project_def__free_unpacked (def, NULL);
+            if (st)
+                sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
+            continue;
+        }
+        if (n == cap) {
+            cap *= 2;
+            c = realloc (c, cap * sizeof *c);
+            if (!c)
+                abort ();
+        }
+        c[n++] = (s_closing_t) { def, st, st->close_prev_level };
+    }
+    mdb_cursor_close (cur);
+    if (rc != MDB_NOTFOUND) {
+        s_closing_free (c, n);
+        return rc;
+    }
+    *out = c;
+    *count = n;
+    return 0;
+}
+
 /* Judges every project at the close of each period that ended by `upto`,
- * then compiles that period's express report. */
+ * then compiles that period's express report.
+ *
+ * A close is judged in slices of close_slice projects, each in its own
+ * transaction: after a slice it returns SW_STAGE_AGAIN, the stage commits
+ * (escalation and notify start publishing that slice's changes while the
+ * next is judged) and calls again with the same message; nothing after the
+ * close instant is applied before the close is complete. Where it got to is
+ * stored with the slice (meta "closing": period, then the last project key
+ * judged), so a restart goes on from there. */
 static int
 s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
 {
@@ -511,60 +569,100 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
         int64_t t = sw_calendar_period_close (self->cal.now, k);
         if (t > upto)
             break;
+        /* The close's changes belong to no message before it is complete. */
+        sw_stage_defer_watermark (self->stage);
+        /* Resume after the last project judged, if this close began. */
+        uint8_t from[8 + 256];
+        size_t from_len = 0;
+        MDB_val ck = { 7, "closing" }, cv;
+        int rc = mdb_get (txn, self->meta, &ck, &cv);
+        if (rc == 0 && cv.mv_size > 8 && cv.mv_size <= sizeof from
+            && (int64_t) sw_be_u64 (cv.mv_data) == k) {
+            from_len = cv.mv_size - 8;
+            memcpy (from, (uint8_t *) cv.mv_data + 8, from_len);
+            if (!self->close_going)
+                sw_info ("rules", "close_resumed", "period=%lld after=%.*s", (long long) k,
+                         (int) from_len, (const char *) from);
+        }
+        else if (rc != 0 && rc != MDB_NOTFOUND)
+            return rc;
+        self->close_going = true;
         MDB_cursor *cur;
-        int rc = mdb_cursor_open (txn, self->projects, &cur);
+        rc = mdb_cursor_open (txn, self->projects, &cur);
         if (rc != 0)
             return rc;
-        MDB_val key, val;
-        size_t judged = 0, cap = 64;
-        s_closing_t *closing = malloc (cap * sizeof *closing);
-        if (!closing)
-            abort ();
-        for (rc = mdb_cursor_get (cur, &key, &val, MDB_FIRST); rc == 0;
-             rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
+        MDB_val key = { from_len, from }, val;
+        rc = from_len ? mdb_cursor_get (cur, &key, &val, MDB_SET_RANGE)
+                      : mdb_cursor_get (cur, &key, &val, MDB_FIRST);
+        if (rc == 0 && from_len && key.mv_size == from_len
+            && memcmp (key.mv_data, from, from_len) == 0)
+            rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT);
+        size_t judged = 0;
+        for (; rc == 0; rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
+            if (judged == self->close_slice) {
+                /* A slice done and more to judge: keep the place, commit. */
+                uint8_t mark[8 + 256];
+                size_t ml = from_len <= 256 ? from_len : 0;
+                sw_u64_be ((uint64_t) k, mark);
+                memcpy (mark + 8, from, ml);
+                MDB_val mv = { 8 + ml, mark };
+                mdb_cursor_close (cur);
+                rc = mdb_put (txn, self->meta, &ck, &mv, 0);
+                return rc != 0 ? rc : SW_STAGE_AGAIN;
+            }
+            if (key.mv_size > 256)
+                continue; /* ids are at most 128 bytes: never stored */
+            from_len = key.mv_size;
+            memcpy (from, key.mv_data, from_len);
+            MDB_val sv;
+            if (mdb_get (txn, self->states, &key, &sv) != 0)
+                continue;
             Sitewatch__V1__ProjectDef *def
                 = sitewatch__v1__project_def__unpack (NULL, val.mv_size, val.mv_data);
-            if (!def)
-                continue;
-            MDB_val sv;
-            Sitewatch__V1__RulesProjectState *st = NULL;
-            if (mdb_get (txn, self->states, &key, &sv) == 0)
-                st = sitewatch__v1__rules_project_state__unpack (NULL, sv.mv_size, sv.mv_data);
-            if (st) {
-                Sitewatch__V1__Level prev = st->prev_close_level;
-                int jrc = s_judge_one (self, txn, def, st, t, true, k);
-                if (jrc != 0) {
-                    sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
-                    sitewatch__v1__project_def__free_unpacked (def, NULL);
-                    s_closing_free (closing, judged);
-                    mdb_cursor_close (cur);
-                    return jrc;
-                }
-                if (judged == cap) {
-                    cap *= 2;
-                    closing = realloc (closing, cap * sizeof *closing);
-                    if (!closing)
-                        abort ();
-                }
-                closing[judged++] = (s_closing_t) { def, st, prev };
-                continue;
+            Sitewatch__V1__RulesProjectState *st
+                = sitewatch__v1__rules_project_state__unpack (NULL, sv.mv_size, sv.mv_data);
+            int jrc = 0;
+            if (def && st) {
+                /* The express report's "changes" compare with this. */
+                st->close_prev_level = st->prev_close_level;
+                jrc = s_judge_one (self, txn, def, st, t, true, k);
+                judged++;
             }
-            sitewatch__v1__project_def__free_unpacked (def, NULL);
+            if (st)
+                sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
+            if (def)
+                sitewatch__v1__project_def__free_unpacked (def, NULL);
+            if (jrc != 0) {
+                mdb_cursor_close (cur);
+                return jrc;
+            }
         }
         mdb_cursor_close (cur);
+        if (rc != MDB_NOTFOUND)
+            return rc;
+        /* Every project judged: the express report, from what is stored. */
+        s_closing_t *closing = NULL;
+        size_t n = 0;
+        rc = s_closing_read (self, txn, &closing, &n);
+        if (rc == 0) {
+            rc = s_digest (self, txn, k, t, closing, n);
+            s_closing_free (closing, n);
+        }
+        if (rc == 0)
+            rc = mdb_del (txn, self->meta, &ck, NULL);
         if (rc == MDB_NOTFOUND)
-            rc = s_digest (self, txn, k, t, closing, judged);
-        s_closing_free (closing, judged);
+            rc = 0;
         if (rc != 0)
             return rc;
         closed = k;
         rc = sw_store_put_u64 (txn, self->meta, "closed", (uint64_t) closed);
         if (rc != 0)
             return rc;
+        self->close_going = false;
         char when[64];
         sw_calendar_format_instant (self->cal.now, t, when, sizeof when);
         sw_info ("rules", "period_closed", "period=%lld at=%s projects=%zu", (long long) k, when,
-                 judged);
+                 n);
     }
     return 0;
 }
@@ -1115,6 +1213,12 @@ s_open (rules_t *self, char *err, size_t errlen)
 {
     const sw_config_t *cfg = self->args->cfg;
     rules_policy_config_defaults (&self->policy);
+    int64_t slice = sw_config_get_int (cfg, "close-slice", 4096);
+    if (slice < 1) {
+        snprintf (err, errlen, "--close-slice must be at least 1, not %lld", (long long) slice);
+        return -1;
+    }
+    self->close_slice = (size_t) slice;
     const char *policy = sw_config_get (cfg, "policy");
     if (policy && *policy
         && rules_policy_config_load (&self->policy, policy, err, errlen) != 0)

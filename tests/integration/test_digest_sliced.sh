@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# test_digest.sh again with rules judging a period close 7 projects per
+# transaction (--close-slice, via the environment): the 86-project closes
+# are split into 13 slices each, committed one by one while escalation
+# publishes, and rules is killed with -9 at a close. The express reports and
+# warnings must be exactly those of an unsliced close.
+export SITEWATCH_CLOSE_SLICE=7
+exec bash "$(dirname "$0")/test_digest.sh" "$@"

@@ -95,6 +95,7 @@ void bench_servers_tail_log (const bench_servers_t *self, int i);
 typedef struct {
     double cpu_s;        /* utime + stime */
     double rss_mb, rss_anon_mb, rss_file_mb, hwm_mb;
+    double anon_peak_mb; /* highest rss_anon_mb seen while sampling (a close) */
 } bench_proc_t;
 
 /* Reads /proc/pid/{stat,status}. 0 / -1. */

@@ -30,6 +30,18 @@ s_sample (const bench_servers_t *sv, bench_proc_t *out)
             memset (&out[i], 0, sizeof out[i]);
 }
 
+/* Keeps the highest heap (anonymous RSS) of each process: the peak RSS the
+ * kernel reports counts the LMDB map's file pages (page cache) too. */
+static void
+s_track_anon (const bench_servers_t *sv, double *peak)
+{
+    bench_proc_t p[BENCH_MAX_PROCS];
+    s_sample (sv, p);
+    for (int i = 0; i < sv->n; i++)
+        if (p[i].rss_anon_mb > peak[i])
+            peak[i] = p[i].rss_anon_mb;
+}
+
 /* Imports the registry and waits until rules has applied it (a project query
  * carries a barrier: it is answered once rules has seen the import). */
 static int
@@ -381,7 +393,9 @@ bench_run_state (const bench_opts_t *o, bench_form_t form, bool close, bool repl
             goto done;
         }
         out->judged_s = -1;
+        double anon_peak[BENCH_MAX_PROCS] = { 0 };
         while (bench_now_us () < rd.deadline_us && !zsys_interrupted) {
+            s_track_anon (&sv, anon_peak);
             Sitewatch__V1__Level level = SITEWATCH__V1__LEVEL__LEVEL_UNSPECIFIED;
             if (bench_project_level (c, last, 20000, &level) == 0
                 && level == SITEWATCH__V1__LEVEL__LEVEL_YELLOW) {
@@ -401,6 +415,7 @@ bench_run_state (const bench_opts_t *o, bench_form_t form, bool close, bool repl
                 s_fail_dead (&sv, dead, out->error, sizeof out->error);
                 break;
             }
+            s_track_anon (&sv, anon_peak);
             zclock_sleep (20);
         }
         atomic_store (&rd.stop, true);
@@ -431,8 +446,11 @@ bench_run_state (const bench_opts_t *o, bench_form_t form, bool close, bool repl
         zclock_sleep (3000);
         bench_proc_t p[BENCH_MAX_PROCS];
         s_sample (&sv, p);
-        for (int i = 0; i < sv.n; i++)
+        for (int i = 0; i < sv.n; i++) {
             out->proc_close[i].end = p[i];
+            out->proc_close[i].end.anon_peak_mb
+                = anon_peak[i] > p[i].rss_anon_mb ? anon_peak[i] : p[i].rss_anon_mb;
+        }
         if (rd.seen < rd.target)
             snprintf (out->error, sizeof out->error,
                       "the subscriber saw %llu of %zu warning events within %d s",

@@ -281,6 +281,8 @@ s_json_procs (sw_json_t *j, const char *key, const bench_procres_t *p, int n)
         s_num (j, "rss_mb", p[i].end.rss_mb);
         s_num (j, "rss_anon_mb", p[i].end.rss_anon_mb);
         s_num (j, "rss_peak_mb", p[i].end.hwm_mb);
+        if (p[i].end.anon_peak_mb > 0)
+            s_num (j, "rss_anon_peak_mb", p[i].end.anon_peak_mb);
         s_num (j, "cpu_s", p[i].end.cpu_s);
         sw_json_obj_end (j);
     }
@@ -439,9 +441,11 @@ s_table_state (const bench_state_t *s)
                 "subscriber) after %.2f s, the express report after %.2f s\n",
                 s->judged_s, (unsigned long long) s->close_events, s->published_s, s->digest_s);
         for (int i = 0; i < s->n_proc; i++)
-            printf ("%-12s %10.1f %10.1f %10.1f %10.1f   (3 s after the close)\n", s->proc_close[i].name,
-                    s->proc_close[i].end.rss_mb, s->proc_close[i].end.rss_anon_mb,
-                    s->proc_close[i].end.hwm_mb, s->proc_close[i].end.cpu_s);
+            printf ("%-12s %10.1f %10.1f %10.1f %10.1f   (3 s after the close; anon peak "
+                    "during it %.1f MB)\n",
+                    s->proc_close[i].name, s->proc_close[i].end.rss_mb,
+                    s->proc_close[i].end.rss_anon_mb, s->proc_close[i].end.hwm_mb,
+                    s->proc_close[i].end.cpu_s, s->proc_close[i].end.anon_peak_mb);
     }
     if (s->did_replay)
         printf ("replay from seq 1: %llu warning messages in %.2f s (%.0f/s); all topics %llu in "

@@ -29,8 +29,8 @@ static const sw_option_t s_options[] = {
     { "chunk", "18000", "projects per registry import request (frames are capped at 16 MiB)",
       false },
     { "small-tail", NULL,
-      "import the registry's last 18..35 projects alone, last (rules' digest then walks only their "
-      "commissioners: see bench/README.md)",
+      "import the registry's last 18..35 projects alone, last (how session 1 ran its 1M close; "
+      "no longer needed)",
       true },
     { "keep", NULL, "keep the temp data directories", true },
     { "verbose", NULL, "progress on stderr even with --json", true },

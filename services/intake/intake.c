@@ -734,6 +734,13 @@ s_relay (intake_t *self, zsock_t *from)
     return n;
 }
 
+static size_t
+s_relay_all (intake_t *self)
+{
+    return s_relay (self, self->q_rules) + s_relay (self, self->q_escalation)
+           + s_relay (self, self->q_notify);
+}
+
 static zsock_t *
 s_dealer (const char *endpoint)
 {
@@ -865,6 +872,10 @@ s_loop (intake_t *self, zsock_t *pipe)
          * (cheaper than asking ZMQ_EVENTS before every message). */
         while (self->n_items < INTAKE_BATCH_MAX && s_recv (self))
             ;
+        /* Answers from the services (a subscriber's new events among them)
+         * owe nothing to this batch: pass them on before its commit. */
+        if (s_relay_all (self))
+            worked = true;
         int64_t mono = zclock_mono ();
         self->tick_due = !self->clock.manual && mono - last_tick >= 1000;
         bool txn_needed = self->tick_due || (sw_link_out_needs_gc (self->out) && mono >= next_timer);
@@ -895,8 +906,7 @@ s_loop (intake_t *self, zsock_t *pipe)
         }
         self->n_items = 0;
         sw_link_out_drain (self->out);
-        if (s_relay (self, self->q_rules) + s_relay (self, self->q_escalation)
-            + s_relay (self, self->q_notify))
+        if (s_relay_all (self))
             worked = true;
         if (zclock_mono () >= next_timer) {
             sw_link_out_tick (self->out);

@@ -143,9 +143,9 @@ s_thread (void *arg)
     size_t cursor = 0;
     while (!atomic_load (&self->stop) && !zsys_interrupted) {
         int64_t now = bench_now_us ();
-        /* A fetch is held until notify has applied what intake journaled
-         * before it (its barrier), up to 15 s, then its wait_ms: only a fetch
-         * unanswered for 30 s is taken as lost. */
+        /* A long-poll fetch is answered as soon as notify has a message from
+         * next_seq, or after its wait_ms: only a fetch unanswered for 30 s is
+         * taken as lost. */
         if (!fetching || now - fetch_sent > 30000000) {
             snprintf (fetch_id, sizeof fetch_id, "f%llu", (unsigned long long) ++fetch_no);
             s_fetch (sub, next_seq, fetch_id);

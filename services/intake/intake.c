@@ -697,8 +697,21 @@ s_proxy (intake_t *self, s_item_t *item)
                                   || item->req->query->kind == SITEWATCH__V1__QUERY__KIND__KIND_CASE
                                   || item->req->query->kind == SITEWATCH__V1__QUERY__KIND__KIND_ACCOUNTABILITY))
         to = self->q_escalation;
+    /* The barrier: the service answers once it has applied what was
+     * journaled before the question. A long poll (a Fetch with wait_ms)
+     * follows notify's log by sequence number instead: it is answered as
+     * soon as anything is there from its from_seq, without first waiting
+     * for the whole chain to catch up with the journal (a report journaled
+     * before it but still on its way would hold every subscriber's next
+     * answer until notify had seen it). A Fetch without wait (catching up,
+     * `subscribe --no-follow`) keeps the barrier: it sees everything
+     * accepted before it. */
+    uint64_t before = sw_link_out_next_seq (self->out) - 1;
+    if (item->req->body_case == SITEWATCH__V1__REQUEST__BODY_FETCH && item->req->fetch
+        && item->req->fetch->wait_ms > 0)
+        before = 0;
     uint8_t barrier[8];
-    sw_u64_be (sw_link_out_next_seq (self->out) - 1, barrier);
+    sw_u64_be (before, barrier);
     size_t n;
     uint8_t *buf = sw_wire_pack (&item->req->base, &n);
     void *raw = zsock_resolve (to);

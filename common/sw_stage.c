@@ -356,28 +356,10 @@ done:
 static bool
 s_recv (sw_stage_t *self)
 {
-    void *raw = zsock_resolve (self->router);
     zmq_msg_t *part = self->batch[self->n_batch].part;
-    zmq_msg_init (&part[0]);
-    if (zmq_msg_recv (&part[0], raw, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close (&part[0]);
+    size_t n = sw_wire_recv_parts (zsock_resolve (self->router), part, SW_STAGE_HOP_PARTS);
+    if (n == 0)
         return false;
-    }
-    /* The rest of a multipart message is already there. */
-    size_t n = 1;
-    bool more = zmq_msg_more (&part[0]);
-    while (more) {
-        zmq_msg_t extra, *into = n < SW_STAGE_HOP_PARTS ? &part[n] : &extra;
-        zmq_msg_init (into);
-        if (zmq_msg_recv (into, raw, 0) < 0) {
-            zmq_msg_close (into);
-            break;
-        }
-        more = zmq_msg_more (into);
-        if (into == &extra)
-            zmq_msg_close (&extra);
-        n++;
-    }
     size_t kept = n < SW_STAGE_HOP_PARTS ? n : SW_STAGE_HOP_PARTS;
     const char *cmd = kept > 1 ? zmq_msg_data (&part[1]) : NULL;
     size_t cmd_size = kept > 1 ? zmq_msg_size (&part[1]) : 0;

@@ -18,7 +18,12 @@
 uint8_t *sw_wire_pack (const ProtobufCMessage *msg, size_t *len);
 /* Packs msg into a new frame. Never NULL. */
 zframe_t *sw_wire_frame (const ProtobufCMessage *msg);
-/* Sends a packed Response to a ROUTER peer: [peer, (extra...), response]. */
+/* Reads one multipart message from socket without waiting: its first max
+ * frames into parts (initialised here), the rest read and dropped (the rest
+ * of a multipart message is already there). Returns how many frames the
+ * message had, 0 when none was waiting. The caller closes the first
+ * min(count, max) parts. No czmq message, no copy. */
+size_t sw_wire_recv_parts (void *socket, zmq_msg_t *parts, size_t max);
 
 /* The current instant in UTC ms (the wall clock; only intake and tools use it:
  * services take time from the stream). */

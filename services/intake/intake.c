@@ -654,27 +654,10 @@ s_send (intake_t *self, const void *peer, size_t peer_size, const uint8_t *data,
 static bool
 s_recv (intake_t *self)
 {
-    void *raw = zsock_resolve (self->front);
     zmq_msg_t part[2];
-    zmq_msg_init (&part[0]);
-    if (zmq_msg_recv (&part[0], raw, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close (&part[0]);
+    size_t n = sw_wire_recv_parts (zsock_resolve (self->front), part, 2);
+    if (n == 0)
         return false;
-    }
-    size_t n = 1;
-    bool more = zmq_msg_more (&part[0]);
-    while (more) {
-        zmq_msg_t extra, *into = n < 2 ? &part[n] : &extra;
-        zmq_msg_init (into);
-        if (zmq_msg_recv (into, raw, 0) < 0) {
-            zmq_msg_close (into);
-            break;
-        }
-        more = zmq_msg_more (into);
-        if (into == &extra)
-            zmq_msg_close (&extra);
-        n++;
-    }
     s_item_t *item = &self->items[self->n_items++];
     size_t ps = zmq_msg_size (&part[0]);
     item->peer_size = ps <= sizeof item->peer ? ps : 0;

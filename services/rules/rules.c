@@ -497,6 +497,25 @@ s_digest (rules_t *self, MDB_txn *txn, int64_t k, int64_t t, const s_closing_t *
     return rc;
 }
 
+/* Unpacks a project's stored def and state; false (nothing kept) when
+ * either does not unpack. */
+static bool
+s_unpack_project (const MDB_val *defv, const MDB_val *stv, Sitewatch__V1__ProjectDef **def,
+                  Sitewatch__V1__RulesProjectState **st)
+{
+    *def = sitewatch__v1__project_def__unpack (NULL, defv->mv_size, defv->mv_data);
+    *st = sitewatch__v1__rules_project_state__unpack (NULL, stv->mv_size, stv->mv_data);
+    if (*def && *st)
+        return true;
+    if (*def)
+        sitewatch__v1__project_def__free_unpacked (*def, NULL);
+    if (*st)
+        sitewatch__v1__rules_project_state__free_unpacked (*st, NULL);
+    *def = NULL;
+    *st = NULL;
+    return false;
+}
+
 /* The projects as judged at the close of period k, for its express report:
  * each project's stored def and state (the state after the close, with the
  * level at the close before in close_prev_level). */
@@ -514,19 +533,10 @@ s_closing_read (rules_t *self, MDB_txn *txn, s_closing_t **out, size_t *count)
     MDB_val key, val, sv;
     for (rc = mdb_cursor_get (cur, &key, &val, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
-        if (mdb_get (txn, self->states, &key, &sv) != 0)
+        Sitewatch__V1__ProjectDef *def;
+        Sitewatch__V1__RulesProjectState *st;
+        if (mdb_get (txn, self->states, &key, &sv) != 0 || !s_unpack_project (&val, &sv, &def, &st))
             continue;
-        Sitewatch__V1__ProjectDef *def
-            = sitewatch__v1__project_def__unpack (NULL, val.mv_size, val.mv_data);
-        Sitewatch__V1__RulesProjectState *st
-            = sitewatch__v1__rules_project_state__unpack (NULL, sv.mv_size, sv.mv_data);
-        if (!def || !st) {
-            if (def)
-                sitewatch__v1__project_def__free_unpacked (def, NULL);
-            if (st)
-                sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
-            continue;
-        }
         if (n == cap) {
             cap *= 2;
             c = realloc (c, cap * sizeof *c);
@@ -615,23 +625,17 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
             from_len = key.mv_size;
             memcpy (from, key.mv_data, from_len);
             MDB_val sv;
-            if (mdb_get (txn, self->states, &key, &sv) != 0)
+            Sitewatch__V1__ProjectDef *def;
+            Sitewatch__V1__RulesProjectState *st;
+            if (mdb_get (txn, self->states, &key, &sv) != 0
+                || !s_unpack_project (&val, &sv, &def, &st))
                 continue;
-            Sitewatch__V1__ProjectDef *def
-                = sitewatch__v1__project_def__unpack (NULL, val.mv_size, val.mv_data);
-            Sitewatch__V1__RulesProjectState *st
-                = sitewatch__v1__rules_project_state__unpack (NULL, sv.mv_size, sv.mv_data);
-            int jrc = 0;
-            if (def && st) {
-                /* The express report's "changes" compare with this. */
-                st->close_prev_level = st->prev_close_level;
-                jrc = s_judge_one (self, txn, def, st, t, true, k);
-                judged++;
-            }
-            if (st)
-                sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
-            if (def)
-                sitewatch__v1__project_def__free_unpacked (def, NULL);
+            /* The express report's "changes" compare with this. */
+            st->close_prev_level = st->prev_close_level;
+            int jrc = s_judge_one (self, txn, def, st, t, true, k);
+            judged++;
+            sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
+            sitewatch__v1__project_def__free_unpacked (def, NULL);
             if (jrc != 0) {
                 mdb_cursor_close (cur);
                 return jrc;
@@ -1046,19 +1050,11 @@ s_query_status (rules_t *self, MDB_txn *txn, const Sitewatch__V1__Request *req, 
         for (int rc = mdb_cursor_get (cur, &key, &val, MDB_FIRST); rc == 0;
              rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
             MDB_val sv;
-            if (mdb_get (txn, self->states, &key, &sv) != 0)
+            Sitewatch__V1__ProjectDef *def;
+            Sitewatch__V1__RulesProjectState *st;
+            if (mdb_get (txn, self->states, &key, &sv) != 0
+                || !s_unpack_project (&val, &sv, &def, &st))
                 continue;
-            Sitewatch__V1__ProjectDef *def
-                = sitewatch__v1__project_def__unpack (NULL, val.mv_size, val.mv_data);
-            Sitewatch__V1__RulesProjectState *st
-                = sitewatch__v1__rules_project_state__unpack (NULL, sv.mv_size, sv.mv_data);
-            if (!def || !st) {
-                if (def)
-                    sitewatch__v1__project_def__free_unpacked (def, NULL);
-                if (st)
-                    sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
-                continue;
-            }
             if (n == cap) {
                 cap *= 2;
                 list = realloc (list, cap * sizeof *list);

@@ -507,9 +507,9 @@ sw_stage_run (sw_stage_t *self, zsock_t *pipe)
                 sw_link_out_tick (self->out);
             if (self->ops->timer)
                 self->ops->timer (self->svc);
+            sw_service_trim (&last_trim, &worked);
             /* Reader slots of dead processes (an mdb_copy killed mid-way)
              * would pin old pages and grow the file: clear them now and then. */
-            sw_service_trim (&last_trim, &worked);
             if (++timer_turns % 600 == 0) {
                 int dead = sw_store_reader_check (self->store);
                 if (dead)

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -244,6 +245,84 @@ test_acked_entries_collected_sequence_never_repeats (void **state)
     s_rig_destroy (&r);
 }
 
+/* sw_link_in_undo: a message taken back (its stage holds it for a later
+ * batch) is applied when it comes again, not dropped as a duplicate, and
+ * the sequence stored at commit is the one before it. Table: the verdicts
+ * of each batch, then after a restart. */
+typedef struct {
+    sw_link_in_t *in;
+    const uint64_t *seqs;   /* 0 ends; UINT64_MAX means "undo the last" */
+    sw_link_verdict_t got[8];
+    size_t n;
+} s_undo_t;
+
+static int
+s_undo_batch (MDB_txn *txn, void *arg)
+{
+    s_undo_t *u = arg;
+    static const uint8_t stream[SW_LINK_STREAM_LEN] = "stream-of-test!";
+    u->n = 0;
+    for (const uint64_t *q = u->seqs; *q; q++) {
+        if (*q == UINT64_MAX) {
+            sw_link_in_undo (u->in);
+            continue;
+        }
+        uint8_t sb[8];
+        sw_u64_be (*q, sb);
+        int rc;
+        u->got[u->n++] = sw_link_in_accept_parts (u->in, txn, "peer", 4, stream, sizeof stream,
+                                                  sb, sizeof sb, &rc);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void
+test_undo_takes_back_the_last_apply (void **state)
+{
+    static const uint64_t b1[] = { 1, 2, UINT64_MAX, 0 };  /* 2 held back */
+    static const uint64_t b2[] = { 2, 3, 0 };              /* 2 again: applied */
+    static const uint64_t b3[] = { 2, 3, 4, UINT64_MAX, 0 };
+    static const uint64_t b4[] = { 3, 4, 0 };              /* after a restart */
+    static const struct {
+        const uint64_t *seqs;
+        bool restart_before;
+        sw_link_verdict_t want[4];
+        size_t n;
+    } cases[] = {
+        { b1, false, { SW_LINK_APPLY, SW_LINK_APPLY }, 2 },
+        { b2, false, { SW_LINK_APPLY, SW_LINK_APPLY }, 2 },
+        { b3, false, { SW_LINK_DUPLICATE, SW_LINK_DUPLICATE, SW_LINK_APPLY }, 3 },
+        { b4, true, { SW_LINK_DUPLICATE, SW_LINK_APPLY }, 2 },
+    };
+    char dir[] = "/tmp/sw-link-u.XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    char err[256];
+    sw_store_t *st = sw_store_open (dir, 0, err, sizeof err);
+    assert_non_null (st);
+    s_undo_t u = { sw_link_in_new (st, "up"), NULL, { 0 }, 0 };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        if (cases[c].restart_before) {
+            sw_link_in_destroy (&u.in);
+            sw_store_close (&st);
+            st = sw_store_open (dir, 0, err, sizeof err);
+            assert_non_null (st);
+            u.in = sw_link_in_new (st, "up");
+        }
+        u.seqs = cases[c].seqs;
+        assert_int_equal (sw_store_write (st, s_undo_batch, &u), 0);
+        assert_int_equal (u.n, cases[c].n);
+        for (size_t i = 0; i < u.n; i++)
+            assert_int_equal (u.got[i], cases[c].want[i]);
+    }
+    sw_link_in_destroy (&u.in);
+    sw_store_close (&st);
+    char cmd[200];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal (system (cmd), 0);
+}
+
 int
 main (void)
 {
@@ -252,6 +331,7 @@ main (void)
         cmocka_unit_test (test_duplicate_delivery_applied_once),
         cmocka_unit_test (test_sender_restart_resends_unacked),
         cmocka_unit_test (test_acked_entries_collected_sequence_never_repeats),
+        cmocka_unit_test (test_undo_takes_back_the_last_apply),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

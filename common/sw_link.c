@@ -171,6 +171,20 @@ sw_link_out_append (sw_link_out_t *self, MDB_txn *txn, const void *data, size_t 
     return rc;
 }
 
+int
+sw_link_out_reserve (sw_link_out_t *self, MDB_txn *txn, size_t size, void **data)
+{
+    uint8_t kb[8];
+    sw_u64_be (self->txn_next, kb);
+    MDB_val k = { 8, kb }, v = { size, NULL };
+    int rc = mdb_put (txn, self->outbox, &k, &v, MDB_APPEND | MDB_RESERVE);
+    if (rc == 0) {
+        self->txn_next++;
+        *data = v.mv_data;
+    }
+    return rc;
+}
+
 void
 sw_link_out_pump (sw_link_out_t *self)
 {

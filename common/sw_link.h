@@ -53,6 +53,9 @@ uint64_t sw_link_out_next_seq (const sw_link_out_t *self);
 /* Appends one message inside the caller's write transaction (a batch body of
  * sw_store_write). Returns 0 or an LMDB error code. */
 int sw_link_out_append (sw_link_out_t *self, MDB_txn *txn, const void *data, size_t size);
+/* Appends one message of size bytes that the caller writes at *data (valid
+ * until the next write in txn): no copy of a large message. */
+int sw_link_out_reserve (sw_link_out_t *self, MDB_txn *txn, size_t size, void **data);
 /* Sends committed, unsent messages within the window. Never blocks. */
 void sw_link_out_pump (sw_link_out_t *self);
 /* Handles an "ACK" message read from the socket (the link takes nothing). */

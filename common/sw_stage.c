@@ -1,6 +1,7 @@
 /* sw_stage: receive durably, apply in batches, forward durably, answer queries. */
 #include "sw_stage.h"
 #include "sw_log.h"
+#include "sw_pb.h"
 #include "sw_service.h"
 #include "sw_wire.h"
 
@@ -260,6 +261,34 @@ sw_stage_forward (sw_stage_t *self, MDB_txn *txn, Sitewatch__V1__ChainMsg *msg)
     return rc;
 }
 
+int
+sw_stage_forward_raw (sw_stage_t *self, MDB_txn *txn, int64_t at, uint32_t body,
+                      const struct iovec *piece, size_t n)
+{
+    if (!self->out)
+        return 0;
+    uint64_t origin = self->txn_watermark;
+    if (!at)
+        at = self->txn_now;
+    size_t body_size = sw_pb_iov_size (piece, n);
+    uint8_t head[3 * 15];
+    size_t hl = 0;
+    if (origin)
+        hl += sw_pb_put_varint_field (head + hl, 1, origin);
+    if (at)
+        hl += sw_pb_put_varint_field (head + hl, 2, (uint64_t) at);
+    hl += sw_pb_put_len_head (head + hl, body, body_size);
+    void *data;
+    int rc = sw_link_out_reserve (self->out, txn, hl + body_size, &data);
+    if (rc != 0)
+        return rc;
+    memcpy (data, head, hl);
+    sw_pb_iov_copy ((uint8_t *) data + hl, piece, n);
+    if (origin > self->txn_forwarded)
+        self->txn_forwarded = origin;
+    return 0;
+}
+
 static void
 s_reply (sw_stage_t *self, s_query_t *q, const uint8_t *data, size_t size)
 {
@@ -386,6 +415,41 @@ s_recv (sw_stage_t *self)
     return true;
 }
 
+/* Reads a ChainMsg's head (origin_seq, at, its one body) without unpacking
+ * it; false when it is malformed or not that simple (then it is unpacked). */
+static bool
+s_raw_head (const void *data, size_t size, sw_stage_raw_t *raw)
+{
+    memset (raw, 0, sizeof *raw);
+    sw_pb_reader_t r;
+    sw_pb_field_t f;
+    sw_pb_reader (&r, data, size);
+    while (sw_pb_next (&r, &f)) {
+        if (f.number == 1 && f.wire == SW_PB_VARINT)
+            raw->origin_seq = f.value;
+        else if (f.number == 2 && f.wire == SW_PB_VARINT)
+            raw->at = (int64_t) f.value;
+        else if (f.number >= 10 && f.wire == SW_PB_LEN && !raw->body) {
+            raw->body = f.number;
+            raw->body_data = f.data;
+            raw->body_size = f.size;
+        }
+        else
+            return false; /* a second body, or what protobuf-c should judge */
+    }
+    return !r.bad && raw->body;
+}
+
+static Sitewatch__V1__ChainMsg *
+s_unpack (sw_stage_t *self, zmq_msg_t *payload)
+{
+    Sitewatch__V1__ChainMsg *msg
+        = sitewatch__v1__chain_msg__unpack (NULL, zmq_msg_size (payload), zmq_msg_data (payload));
+    if (!msg)
+        sw_error (self->name, "bad_chain_message", "size=%zu", zmq_msg_size (payload));
+    return msg;
+}
+
 static int
 s_apply_batch (MDB_txn *txn, void *arg)
 {
@@ -402,21 +466,33 @@ s_apply_batch (MDB_txn *txn, void *arg)
         if (v != SW_LINK_APPLY)
             continue;
         zmq_msg_t *payload = &part[4];
-        Sitewatch__V1__ChainMsg *msg = sitewatch__v1__chain_msg__unpack (
-            NULL, zmq_msg_size (payload), zmq_msg_data (payload));
-        if (!msg) {
-            sw_error (self->name, "bad_chain_message", "size=%zu", zmq_msg_size (payload));
+        sw_stage_raw_t raw;
+        Sitewatch__V1__ChainMsg *msg = NULL;
+        bool use_raw = self->ops->apply_raw
+                       && s_raw_head (zmq_msg_data (payload), zmq_msg_size (payload), &raw);
+        if (!use_raw && !(msg = s_unpack (self, payload)))
             continue;
+        if (msg) {
+            raw.origin_seq = msg->origin_seq;
+            raw.at = msg->at;
         }
         int64_t now_before = self->txn_now;
         self->watermark_before = self->txn_watermark;
-        if (msg->at > self->txn_now)
-            self->txn_now = msg->at;
-        if (msg->origin_seq > self->txn_watermark)
-            self->txn_watermark = msg->origin_seq;
-        uint64_t origin = msg->origin_seq;
-        rc = self->ops->apply (self->svc, txn, msg);
-        sitewatch__v1__chain_msg__free_unpacked (msg, NULL);
+        if (raw.at > self->txn_now)
+            self->txn_now = raw.at;
+        if (raw.origin_seq > self->txn_watermark)
+            self->txn_watermark = raw.origin_seq;
+        uint64_t origin = raw.origin_seq;
+        rc = use_raw ? self->ops->apply_raw (self->svc, txn, &raw) : SW_STAGE_UNPACK;
+        if (rc == SW_STAGE_UNPACK && !msg && !(msg = s_unpack (self, payload))) {
+            self->txn_now = now_before;
+            self->txn_watermark = self->watermark_before;
+            continue;
+        }
+        if (rc == SW_STAGE_UNPACK)
+            rc = self->ops->apply (self->svc, txn, msg);
+        if (msg)
+            sitewatch__v1__chain_msg__free_unpacked (msg, NULL);
         if (rc == SW_STAGE_AGAIN) {
             /* Commit the part done; this message (not applied yet: it is
              * neither acknowledged nor counted) and the rest wait. */

@@ -21,6 +21,7 @@
 #include "sw_store.h"
 
 #include <czmq.h>
+#include <sys/uio.h>
 
 typedef struct sw_stage_t sw_stage_t;
 
@@ -28,6 +29,17 @@ typedef struct sw_stage_t sw_stage_t;
  * close) and must be called again with the same message in the next batch:
  * the stage commits what it has, the message and those after it wait. */
 #define SW_STAGE_AGAIN (-40000)
+/* apply_raw's answer for a message it wants unpacked, given to apply. */
+#define SW_STAGE_UNPACK (-40001)
+
+/* A chain message as it came, its head read (sw_pb) but nothing unpacked. */
+typedef struct {
+    uint64_t origin_seq;
+    int64_t at;
+    uint32_t body;            /* the body's field number in ChainMsg */
+    const uint8_t *body_data; /* its encoding */
+    size_t body_size;
+} sw_stage_raw_t;
 
 /* Query answers: */
 #define SW_STAGE_ANSWERED 0
@@ -49,6 +61,10 @@ typedef struct {
                   size_t *size);
     /* Called about every 100 ms outside any transaction. */
     void (*timer) (void *svc);
+    /* Optional: sees each new chain message before it is unpacked (a large
+     * one can be moved on as bytes). Returns as apply does, or
+     * SW_STAGE_UNPACK: the stage unpacks it and calls apply. */
+    int (*apply_raw) (void *svc, MDB_txn *txn, const sw_stage_raw_t *msg);
 } sw_stage_ops_t;
 
 /* Binds listen, connects downstream (NULL for the last stage), opens the
@@ -68,6 +84,10 @@ int sw_stage_serve (void *stage, zsock_t *pipe);
 /* Inside apply (or a batch of sw_stage_write): queues msg downstream. The
  * stage fills origin_seq and at when they are 0. 0 or an LMDB code. */
 int sw_stage_forward (sw_stage_t *self, MDB_txn *txn, Sitewatch__V1__ChainMsg *msg);
+/* The same with a body already encoded: the ChainMsg body field `body`
+ * made of n pieces, at `at` (0: the stream's now). */
+int sw_stage_forward_raw (sw_stage_t *self, MDB_txn *txn, int64_t at, uint32_t body,
+                          const struct iovec *piece, size_t n);
 /* Inside apply, before work that may return SW_STAGE_AGAIN: what is
  * forwarded from now on carries the sequence of the message before this
  * one, so downstream does not take this message as applied (and answer a

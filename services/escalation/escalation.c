@@ -250,9 +250,6 @@ s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
     case SITEWATCH__V1__CHAIN_MSG__BODY_CONFIRM:
         rc = s_apply_confirm (self, txn, msg);
         break;
-    case SITEWATCH__V1__CHAIN_MSG__BODY_DIGEST:
-        rc = escalation_digest_apply (self->digest, self->cases, self->stage, txn, msg);
-        break;
     default:
         break;
     }
@@ -262,6 +259,21 @@ s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
     /* Time passing is what makes a re-send due. */
     if (rc == 0 && msg->body_case == SITEWATCH__V1__CHAIN_MSG__BODY_TICK)
         rc = s_resend_due (self, txn, msg->at);
+    return rc;
+}
+
+/* The express report is taken as bytes (escalation_digest_apply); every
+ * other message unpacked (s_apply). */
+static int
+s_apply_raw (void *svc, MDB_txn *txn, const sw_stage_raw_t *msg)
+{
+    escalation_t *self = svc;
+    if (msg->body != SITEWATCH__V1__CHAIN_MSG__BODY_DIGEST)
+        return SW_STAGE_UNPACK;
+    int rc = escalation_cases_due (self->cases, txn, self->stage, self->cal.now, msg->at);
+    if (rc == 0)
+        rc = escalation_digest_apply (self->digest, self->cases, self->stage, txn,
+                                      msg->body_data, msg->body_size, msg->at);
     return rc;
 }
 
@@ -335,7 +347,7 @@ s_query (void *svc, const Sitewatch__V1__Request *req, bool final, uint8_t **res
     return SW_STAGE_ANSWERED;
 }
 
-static const sw_stage_ops_t s_ops = { s_begin, s_apply, s_committed, s_query, NULL };
+static const sw_stage_ops_t s_ops = { s_begin, s_apply, s_committed, s_query, NULL, s_apply_raw };
 
 static int
 s_open (escalation_t *self, char *err, size_t errlen)

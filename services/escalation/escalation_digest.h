@@ -35,16 +35,20 @@ void escalation_digest_destroy (escalation_digest_t **self_p);
  * "pending". The same rule as `sitewatch sla`. */
 const char *escalation_digest_sla_outcome (int64_t due_at, int64_t confirmed_at, int64_t at);
 
-/* Inside the apply transaction, for a ChainMsg carrying a digest: counts the
+/* Inside the apply transaction, for a ChainMsg carrying a digest (report:
+ * its encoding, size bytes; at: the message's instant): counts the
  * leadership reports raised for warning events of the digest's period
  * (outcome as of the close), lists the open cases as the close sees them
  * (escalation_cases_open_list; cases_available true; with cases NULL the
  * section stays unavailable), stores the report under its period and
- * forwards a Publish on topic "digest" through stage. A report for a period
- * already kept is not stored or published again (logged). Returns 0 or an
- * LMDB code. */
+ * forwards a Publish on topic "digest" through stage. The report is never
+ * unpacked: escalation's part is encoded alone and appended to rules'
+ * bytes (sw_pb). A report for a period already kept is not stored or
+ * published again (logged); one that does not decode is skipped (logged).
+ * Returns 0 or an LMDB code. */
 int escalation_digest_apply (escalation_digest_t *self, escalation_cases_t *cases,
-                             sw_stage_t *stage, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg);
+                             sw_stage_t *stage, MDB_txn *txn, const uint8_t *report, size_t size,
+                             int64_t at);
 
 /* Answers a KIND_DIGEST query: Response.digest of query->period when
  * has_period, else of the latest closed period; a rejection (code

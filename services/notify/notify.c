@@ -1,6 +1,7 @@
 /* notify: sequenced, durable topic log; pull-based subscriptions with replay. */
 #include "notify.h"
 #include "sw_log.h"
+#include "sw_pb.h"
 #include "sw_stage.h"
 #include "sw_wire.h"
 
@@ -32,47 +33,91 @@ s_committed (void *svc)
     self->next = self->txn_next;
 }
 
+/* A Publish is filed as it came: Published numbers its payload as Publish
+ * does, so the payload's bytes (a warning event, or an express report of
+ * every project) are copied, never unpacked. Published { seq, topic, at,
+ * payload }. */
 static int
-s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
+s_apply_raw (void *svc, MDB_txn *txn, const sw_stage_raw_t *msg)
 {
     notify_t *self = svc;
-    if (msg->body_case != SITEWATCH__V1__CHAIN_MSG__BODY_PUBLISH)
+    if (msg->body != SITEWATCH__V1__CHAIN_MSG__BODY_PUBLISH)
         return 0;
-    const Sitewatch__V1__Publish *pub = msg->publish;
-    Sitewatch__V1__Published out = SITEWATCH__V1__PUBLISHED__INIT;
-    out.seq = self->txn_next;
-    out.topic = pub->topic;
-    out.at = msg->at;
-    switch (pub->payload_case) {
-    case SITEWATCH__V1__PUBLISH__PAYLOAD_WARNING:
-        out.payload_case = SITEWATCH__V1__PUBLISHED__PAYLOAD_WARNING;
-        out.warning = pub->warning;
-        break;
-    case SITEWATCH__V1__PUBLISH__PAYLOAD_LEADERSHIP:
-        out.payload_case = SITEWATCH__V1__PUBLISHED__PAYLOAD_LEADERSHIP;
-        out.leadership = pub->leadership;
-        break;
-    case SITEWATCH__V1__PUBLISH__PAYLOAD_CASE_EVENT:
-        out.payload_case = SITEWATCH__V1__PUBLISHED__PAYLOAD_CASE_EVENT;
-        out.case_event = pub->case_event;
-        break;
-    case SITEWATCH__V1__PUBLISH__PAYLOAD_DIGEST:
-        out.payload_case = SITEWATCH__V1__PUBLISHED__PAYLOAD_DIGEST;
-        out.digest = pub->digest;
-        break;
-    default:
-        break;
+    sw_pb_reader_t r;
+    sw_pb_field_t f, topic = { 0 };
+    size_t rest = 0;
+    sw_pb_reader (&r, msg->body_data, msg->body_size);
+    while (sw_pb_next (&r, &f)) {
+        if (f.number == 1 && f.wire == SW_PB_LEN)
+            topic = f;
+        else if (f.number != 1)
+            rest += f.total;
     }
+    if (r.bad) {
+        sw_error ("notify", "bad_publish", "size=%zu action=skipped", msg->body_size);
+        return 0;
+    }
+    uint8_t head[3 * 15];
+    size_t hl = sw_pb_put_varint_field (head, 1, self->txn_next);
+    hl += sw_pb_put_len_head (head + hl, 2, topic.size);
+    uint8_t at[15];
+    size_t al = msg->at ? sw_pb_put_varint_field (at, 3, (uint64_t) msg->at) : 0;
     uint8_t kb[8];
-    sw_u64_be (out.seq, kb);
-    size_t n = protobuf_c_message_get_packed_size (&out.base);
-    MDB_val k = { 8, kb }, v = { n, NULL };
+    sw_u64_be (self->txn_next, kb);
+    MDB_val k = { 8, kb }, v = { hl + topic.size + al + rest, NULL };
     int rc = mdb_put (txn, self->log, &k, &v, MDB_APPEND | MDB_RESERVE);
     if (rc != 0)
         return rc;
-    protobuf_c_message_pack (&out.base, v.mv_data);
+    uint8_t *out = v.mv_data;
+    memcpy (out, head, hl);
+    out += hl;
+    if (topic.size)
+        memcpy (out, topic.data, topic.size);
+    out += topic.size;
+    memcpy (out, at, al);
+    out += al;
+    sw_pb_reader (&r, msg->body_data, msg->body_size);
+    while (sw_pb_next (&r, &f))
+        if (f.number != 1) {
+            memcpy (out, f.start, f.total);
+            out += f.total;
+        }
     self->txn_next++;
     return sw_store_put_u64 (txn, self->meta, "next", self->txn_next);
+}
+
+/* A message whose head the stage did not read as bytes (never one of ours:
+ * a second body, a repeated field), unpacked: its Publish packed again and
+ * filed the same way. */
+static int
+s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
+{
+    if (msg->body_case != SITEWATCH__V1__CHAIN_MSG__BODY_PUBLISH)
+        return 0;
+    sw_stage_raw_t raw = { msg->origin_seq, msg->at, SITEWATCH__V1__CHAIN_MSG__BODY_PUBLISH, NULL, 0 };
+    uint8_t *body = sw_wire_pack (&msg->publish->base, &raw.body_size);
+    raw.body_data = body;
+    int rc = s_apply_raw (svc, txn, &raw);
+    free (body);
+    return rc;
+}
+
+/* The topic of a stored Published (field 2), without unpacking it. */
+static bool
+s_topic (const MDB_val *v, const uint8_t **topic, size_t *len)
+{
+    sw_pb_reader_t r;
+    sw_pb_field_t f;
+    sw_pb_reader (&r, v->mv_data, v->mv_size);
+    while (sw_pb_next (&r, &f))
+        if (f.number == 2 && f.wire == SW_PB_LEN) {
+            *topic = f.data;
+            *len = f.size;
+            return true;
+        }
+    *topic = (const uint8_t *) "";
+    *len = 0;
+    return !r.bad;
 }
 
 static bool
@@ -86,6 +131,25 @@ s_matches (const Sitewatch__V1__Fetch *f, const char *topic, size_t len)
             return true;
     }
     return false;
+}
+
+/* A growing buffer for an answer built from stored encodings. */
+typedef struct {
+    uint8_t *data;
+    size_t len, cap;
+} s_buf_t;
+
+static void
+s_buf_add (s_buf_t *b, const void *data, size_t len)
+{
+    if (b->len + len > b->cap) {
+        b->cap = (b->len + len) * 2;
+        b->data = realloc (b->data, b->cap);
+        if (!b->data)
+            abort ();
+    }
+    memcpy (b->data + b->len, data, len);
+    b->len += len;
 }
 
 static int
@@ -108,12 +172,10 @@ s_query (void *svc, const Sitewatch__V1__Request *req, bool final, uint8_t **res
     const Sitewatch__V1__Fetch *f = req->fetch;
     uint64_t from = f->from_seq ? f->from_seq : 1;
     uint32_t max = f->max && f->max < NOTIFY_FETCH_MAX ? f->max : NOTIFY_FETCH_MAX;
-    Sitewatch__V1__FetchAnswer ans = SITEWATCH__V1__FETCH_ANSWER__INIT;
-    ans.head_seq = self->next - 1;
-    ans.next_seq = from;
-    Sitewatch__V1__Published **items = calloc (max, sizeof *items);
-    if (!items)
-        abort ();
+    uint64_t next_seq = from;
+    /* FetchAnswer { messages: the stored encodings as they are, head_seq,
+     * next_seq }, built as bytes: nothing is unpacked or packed again. */
+    s_buf_t items = { NULL, 0, 0 };
     size_t n = 0;
     MDB_txn *txn;
     if (from < self->next && sw_store_read (self->store, &txn) == 0) {
@@ -126,47 +188,47 @@ s_query (void *svc, const Sitewatch__V1__Request *req, bool final, uint8_t **res
             for (int rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
                  rc == 0 && n < max && scanned < NOTIFY_SCAN_MAX;
                  rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT), scanned++) {
-                uint64_t seq = sw_be_u64 (k.mv_data);
-                ans.next_seq = seq + 1;
-                if (f->n_prefixes) {
-                    /* Peek at the topic without a full unpack of misses. */
-                    Sitewatch__V1__Published *p
-                        = sitewatch__v1__published__unpack (NULL, v.mv_size, v.mv_data);
-                    if (!p)
-                        continue;
-                    if (!s_matches (f, p->topic, strlen (p->topic))) {
-                        sitewatch__v1__published__free_unpacked (p, NULL);
-                        continue;
-                    }
-                    items[n++] = p;
-                }
-                else {
-                    Sitewatch__V1__Published *p
-                        = sitewatch__v1__published__unpack (NULL, v.mv_size, v.mv_data);
-                    if (p)
-                        items[n++] = p;
-                }
+                next_seq = sw_be_u64 (k.mv_data) + 1;
+                const uint8_t *topic;
+                size_t tl;
+                if (!s_topic (&v, &topic, &tl)
+                    || (f->n_prefixes && !s_matches (f, (const char *) topic, tl)))
+                    continue;
+                uint8_t lh[15];
+                s_buf_add (&items, lh, sw_pb_put_len_head (lh, 1, v.mv_size));
+                s_buf_add (&items, v.mv_data, v.mv_size);
+                n++;
             }
             mdb_cursor_close (cur);
         }
         mdb_txn_abort (txn);
     }
-    if (n == 0 && !final && ans.next_seq >= self->next) {
-        free (items);
+    if (n == 0 && !final && next_seq >= self->next) {
+        free (items.data);
         return SW_STAGE_HOLD; /* nothing yet: long poll */
     }
-    ans.messages = items;
-    ans.n_messages = n;
-    resp.body_case = SITEWATCH__V1__RESPONSE__BODY_FETCH;
-    resp.fetch = &ans;
-    *response = sw_wire_pack (&resp.base, size);
-    for (size_t i = 0; i < n; i++)
-        sitewatch__v1__published__free_unpacked (items[i], NULL);
-    free (items);
+    uint8_t tail[2 * 15];
+    size_t tl = 0;
+    if (self->next > 1)
+        tl += sw_pb_put_varint_field (tail, 2, self->next - 1);
+    tl += sw_pb_put_varint_field (tail + tl, 3, next_seq);
+    size_t hs;
+    uint8_t *head = sw_wire_pack (&resp.base, &hs);
+    uint8_t lh[15];
+    size_t ll = sw_pb_put_len_head (lh, SITEWATCH__V1__RESPONSE__BODY_FETCH, items.len + tl);
+    *size = hs + ll + items.len + tl;
+    uint8_t *out = malloc (*size);
+    if (!out)
+        abort ();
+    struct iovec piece[4] = { { head, hs }, { lh, ll }, { items.data, items.len }, { tail, tl } };
+    sw_pb_iov_copy (out, piece, 4);
+    free (head);
+    free (items.data);
+    *response = out;
     return SW_STAGE_ANSWERED;
 }
 
-static const sw_stage_ops_t s_ops = { s_begin, s_apply, s_committed, s_query, NULL };
+static const sw_stage_ops_t s_ops = { s_begin, s_apply, s_committed, s_query, NULL, s_apply_raw };
 
 static int
 s_open (notify_t *self, char *err, size_t errlen)

@@ -1200,7 +1200,7 @@ s_query (void *svc, const Sitewatch__V1__Request *req, bool final, uint8_t **res
     return SW_STAGE_ANSWERED;
 }
 
-static const sw_stage_ops_t s_ops = { s_begin, s_apply, s_committed, s_query, NULL };
+static const sw_stage_ops_t s_ops = { s_begin, s_apply, s_committed, s_query, NULL, NULL };
 
 /* ---------------------------------------------------------------- actor */
 

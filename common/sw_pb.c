@@ -1,6 +1,7 @@
 /* sw_pb: the protobuf wire format by hand (see sw_pb.h). */
 #include "sw_pb.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void
@@ -139,4 +140,66 @@ sw_pb_iov_copy (uint8_t *out, const struct iovec *piece, size_t n)
         off += piece[i].iov_len;
     }
     return off;
+}
+
+/* Room for len more bytes. */
+static uint8_t *
+s_room (sw_pb_buf_t *b, size_t len)
+{
+    if (!b->data || b->len + len > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + len)
+            cap *= 2;
+        b->data = realloc (b->data, cap);
+        if (!b->data)
+            abort ();
+        b->cap = cap;
+    }
+    return b->data + b->len;
+}
+
+void
+sw_pb_buf_add (sw_pb_buf_t *b, const void *data, size_t len)
+{
+    if (!len)
+        return;
+    memcpy (s_room (b, len), data, len);
+    b->len += len;
+}
+
+void
+sw_pb_buf_varint (sw_pb_buf_t *b, uint32_t number, uint64_t v)
+{
+    b->len += sw_pb_put_varint_field (s_room (b, 15), number, v);
+}
+
+void
+sw_pb_buf_bytes (sw_pb_buf_t *b, uint32_t number, const void *data, size_t size)
+{
+    b->len += sw_pb_put_len_head (s_room (b, 15), number, size);
+    sw_pb_buf_add (b, data, size);
+}
+
+void
+sw_pb_buf_message (sw_pb_buf_t *b, uint32_t number, const ProtobufCMessage *msg)
+{
+    size_t size = protobuf_c_message_get_packed_size (msg);
+    b->len += sw_pb_put_len_head (s_room (b, 15 + size), number, size);
+    b->len += protobuf_c_message_pack (msg, b->data + b->len);
+}
+
+void
+sw_pb_buf_fields (sw_pb_buf_t *b, const ProtobufCMessage *msg)
+{
+    size_t size = protobuf_c_message_get_packed_size (msg);
+    s_room (b, size);
+    b->len += protobuf_c_message_pack (msg, b->data + b->len);
+}
+
+void
+sw_pb_buf_free (sw_pb_buf_t *b)
+{
+    free (b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
 }

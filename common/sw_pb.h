@@ -11,6 +11,7 @@
 #ifndef SW_PB_H
 #define SW_PB_H
 
+#include <protobuf-c/protobuf-c.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,5 +63,22 @@ size_t sw_pb_put_len_head (uint8_t *out, uint32_t number, size_t size);
 size_t sw_pb_iov_size (const struct iovec *piece, size_t n);
 /* Copies n pieces to out; returns the bytes copied. */
 size_t sw_pb_iov_copy (uint8_t *out, const struct iovec *piece, size_t n);
+
+/* A growing buffer of encoded fields (malloc'd; aborts on out of memory). */
+typedef struct {
+    uint8_t *data;
+    size_t len, cap;
+} sw_pb_buf_t;
+
+void sw_pb_buf_add (sw_pb_buf_t *b, const void *data, size_t len);
+/* A varint field. */
+void sw_pb_buf_varint (sw_pb_buf_t *b, uint32_t number, uint64_t v);
+/* A length-delimited field: bytes (a string, or an encoded message). */
+void sw_pb_buf_bytes (sw_pb_buf_t *b, uint32_t number, const void *data, size_t size);
+/* A length-delimited field holding msg, packed by protobuf-c in place. */
+void sw_pb_buf_message (sw_pb_buf_t *b, uint32_t number, const ProtobufCMessage *msg);
+/* msg's own encoding (its fields, no tag around them). */
+void sw_pb_buf_fields (sw_pb_buf_t *b, const ProtobufCMessage *msg);
+void sw_pb_buf_free (sw_pb_buf_t *b);
 
 #endif

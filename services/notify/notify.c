@@ -133,25 +133,6 @@ s_matches (const Sitewatch__V1__Fetch *f, const char *topic, size_t len)
     return false;
 }
 
-/* A growing buffer for an answer built from stored encodings. */
-typedef struct {
-    uint8_t *data;
-    size_t len, cap;
-} s_buf_t;
-
-static void
-s_buf_add (s_buf_t *b, const void *data, size_t len)
-{
-    if (b->len + len > b->cap) {
-        b->cap = (b->len + len) * 2;
-        b->data = realloc (b->data, b->cap);
-        if (!b->data)
-            abort ();
-    }
-    memcpy (b->data + b->len, data, len);
-    b->len += len;
-}
-
 static int
 s_query (void *svc, const Sitewatch__V1__Request *req, bool final, uint8_t **response, size_t *size)
 {
@@ -175,7 +156,7 @@ s_query (void *svc, const Sitewatch__V1__Request *req, bool final, uint8_t **res
     uint64_t next_seq = from;
     /* FetchAnswer { messages: the stored encodings as they are, head_seq,
      * next_seq }, built as bytes: nothing is unpacked or packed again. */
-    s_buf_t items = { NULL, 0, 0 };
+    sw_pb_buf_t items = { NULL, 0, 0 };
     size_t n = 0;
     MDB_txn *txn;
     if (from < self->next && sw_store_read (self->store, &txn) == 0) {
@@ -194,9 +175,7 @@ s_query (void *svc, const Sitewatch__V1__Request *req, bool final, uint8_t **res
                 if (!s_topic (&v, &topic, &tl)
                     || (f->n_prefixes && !s_matches (f, (const char *) topic, tl)))
                     continue;
-                uint8_t lh[15];
-                s_buf_add (&items, lh, sw_pb_put_len_head (lh, 1, v.mv_size));
-                s_buf_add (&items, v.mv_data, v.mv_size);
+                sw_pb_buf_bytes (&items, 1, v.mv_data, v.mv_size);
                 n++;
             }
             mdb_cursor_close (cur);
@@ -204,7 +183,7 @@ s_query (void *svc, const Sitewatch__V1__Request *req, bool final, uint8_t **res
         mdb_txn_abort (txn);
     }
     if (n == 0 && !final && next_seq >= self->next) {
-        free (items.data);
+        sw_pb_buf_free (&items);
         return SW_STAGE_HOLD; /* nothing yet: long poll */
     }
     uint8_t tail[2 * 15];
@@ -223,7 +202,7 @@ s_query (void *svc, const Sitewatch__V1__Request *req, bool final, uint8_t **res
     struct iovec piece[4] = { { head, hs }, { lh, ll }, { items.data, items.len }, { tail, tl } };
     sw_pb_iov_copy (out, piece, 4);
     free (head);
-    free (items.data);
+    sw_pb_buf_free (&items);
     *response = out;
     return SW_STAGE_ANSWERED;
 }

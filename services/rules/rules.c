@@ -219,14 +219,22 @@ s_judge (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
         ev.project_name = def->name;
         uint8_t key[256];
         size_t kl = s_seq_key (key, def->id, st->events);
-        rc = s_put (txn, self->events, key, kl, &ev.base);
+        /* Packed once: kept under the project, and forwarded as it is. */
+        uint8_t stackbuf[2048];
+        size_t evn = protobuf_c_message_get_packed_size (&ev.base);
+        uint8_t *evb = evn <= sizeof stackbuf ? stackbuf : malloc (evn);
+        if (!evb)
+            abort ();
+        protobuf_c_message_pack (&ev.base, evb);
+        MDB_val ek = { kl, key }, evv = { evn, evb };
+        rc = mdb_put (txn, self->events, &ek, &evv, 0);
         if (rc == 0) {
-            Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
-            msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_WARNING;
-            msg.warning = &ev;
-            msg.at = at;
-            rc = sw_stage_forward (self->stage, txn, &msg);
+            struct iovec piece = { evb, evn };
+            rc = sw_stage_forward_raw (self->stage, txn, at, SITEWATCH__V1__CHAIN_MSG__BODY_WARNING,
+                                       &piece, 1);
         }
+        if (evb != stackbuf)
+            free (evb);
         sw_info ("rules", "level_changed", "project=%s from=%s to=%s event=%s", def->id,
                  rules_level_name (from), rules_level_name (eff), event_id);
         st->level = (Sitewatch__V1__Level) eff;
@@ -327,23 +335,6 @@ s_count_channel (Sitewatch__V1__RulesProjectState *st, int64_t period, Sitewatch
         st->period_reports_local++;
 }
 
-/* A project as judged at a close, with its level at the close before. */
-typedef struct {
-    Sitewatch__V1__ProjectDef *def;
-    Sitewatch__V1__RulesProjectState *st;
-    Sitewatch__V1__Level prev;
-} s_closing_t;
-
-static void
-s_closing_free (s_closing_t *c, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        sitewatch__v1__project_def__free_unpacked (c[i].def, NULL);
-        sitewatch__v1__rules_project_state__free_unpacked (c[i].st, NULL);
-    }
-    free (c);
-}
-
 /* The local days with a check-in of one commissioner from first to last. */
 static int32_t *
 s_site_days (rules_t *self, MDB_txn *txn, const char *commissioner, int32_t first, int32_t last,
@@ -408,11 +399,87 @@ s_history_before (rules_t *self, MDB_txn *txn, int64_t k, size_t max, size_t *co
     return pts;
 }
 
-/* Compiles the express report of period k (closed at t) from the projects
- * just judged, keeps this close's counts for the chart, and forwards the
+/* One stored project as the express report sees it (pointers into def
+ * and st). */
+static void
+s_digest_project (rules_digest_project_t *p, const Sitewatch__V1__ProjectDef *def,
+                  const Sitewatch__V1__RulesProjectState *st, int64_t k)
+{
+    memset (p, 0, sizeof *p);
+    p->project_id = def->id;
+    p->name = def->name;
+    p->commissioner = def->commissioner;
+    p->level = (rules_level_t) st->level;
+    p->prev_level = (rules_level_t) st->close_prev_level;
+    p->reasons = st->reasons;
+    p->n_reasons = st->n_reasons;
+    p->has_lag = st->has_lag;
+    p->lag_pp = st->lag_pp;
+    p->planned_pct = st->planned_pct;
+    p->actual_pct = st->actual_pct;
+    p->reported = s_has_period (st, k);
+    if (st->sources_period == k) {
+        p->channels = st->sources_mask;
+        p->reports[0] = st->period_reports_commissioner;
+        p->reports[1] = st->period_reports_unit;
+        p->reports[2] = st->period_reports_local;
+    }
+}
+
+static bool s_unpack_project (const MDB_val *defv, const MDB_val *stv,
+                              Sitewatch__V1__ProjectDef **def,
+                              Sitewatch__V1__RulesProjectState **st);
+
+/* Adds every stored project to the report, in key order: each project's
+ * def and state (the state after the close, with the level at the close
+ * before in close_prev_level), unpacked one at a time and encoded at once. */
+static int
+s_digest_projects (rules_t *self, MDB_txn *txn, int64_t k, rules_digest_builder_t *b,
+                   size_t *count)
+{
+    MDB_cursor *cur, *scur;
+    int rc = mdb_cursor_open (txn, self->projects, &cur);
+    if (rc != 0)
+        return rc;
+    rc = mdb_cursor_open (txn, self->states, &scur);
+    if (rc != 0) {
+        mdb_cursor_close (cur);
+        return rc;
+    }
+    size_t n = 0;
+    bool spos = false;
+    MDB_val key, val, sk, sv;
+    for (rc = mdb_cursor_get (cur, &key, &val, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
+        /* states are keyed as projects are: a step, not a search */
+        spos = spos && mdb_cursor_get (scur, &sk, &sv, MDB_NEXT) == 0
+               && sk.mv_size == key.mv_size && memcmp (sk.mv_data, key.mv_data, key.mv_size) == 0;
+        if (!spos) {
+            sk = key;
+            spos = mdb_cursor_get (scur, &sk, &sv, MDB_SET_KEY) == 0;
+        }
+        Sitewatch__V1__ProjectDef *def;
+        Sitewatch__V1__RulesProjectState *st;
+        if (!spos || !s_unpack_project (&val, &sv, &def, &st))
+            continue;
+        rules_digest_project_t p;
+        s_digest_project (&p, def, st, k);
+        rules_digest_add (b, &p);
+        n++;
+        sitewatch__v1__project_def__free_unpacked (def, NULL);
+        sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
+    }
+    mdb_cursor_close (scur);
+    mdb_cursor_close (cur);
+    *count = n;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Compiles the express report of period k (closed at t) from the stored
+ * projects, keeps this close's counts for the chart, and forwards the
  * report to escalation in the same transaction. */
 static int
-s_digest (rules_t *self, MDB_txn *txn, int64_t k, int64_t t, const s_closing_t *c, size_t n)
+s_digest (rules_t *self, MDB_txn *txn, int64_t k, int64_t t, size_t *count)
 {
     int rc;
     Sitewatch__V1__Registry *reg = s_registry (self, txn, &rc);
@@ -426,34 +493,6 @@ s_digest (rules_t *self, MDB_txn *txn, int64_t k, int64_t t, const s_closing_t *
     in.closed_at = t;
     in.zone_name = reg ? reg->zone_name : "";
     in.timezone = reg ? reg->timezone : sw_calendar_tz (self->cal.now);
-
-    rules_digest_project_t *ps = calloc (n ? n : 1, sizeof *ps);
-    if (!ps)
-        abort ();
-    for (size_t i = 0; i < n; i++) {
-        const Sitewatch__V1__RulesProjectState *st = c[i].st;
-        rules_digest_project_t *p = &ps[i];
-        p->project_id = c[i].def->id;
-        p->name = c[i].def->name;
-        p->commissioner = c[i].def->commissioner;
-        p->level = (rules_level_t) st->level;
-        p->prev_level = (rules_level_t) c[i].prev;
-        p->reasons = st->reasons;
-        p->n_reasons = st->n_reasons;
-        p->has_lag = st->has_lag;
-        p->lag_pp = st->lag_pp;
-        p->planned_pct = st->planned_pct;
-        p->actual_pct = st->actual_pct;
-        p->reported = s_has_period (st, k);
-        if (st->sources_period == k) {
-            p->channels = st->sources_mask;
-            p->reports[0] = st->period_reports_commissioner;
-            p->reports[1] = st->period_reports_unit;
-            p->reports[2] = st->period_reports_local;
-        }
-    }
-    in.projects = ps;
-    in.n_projects = n;
 
     size_t nc = reg ? reg->n_commissioners : 0;
     rules_digest_commissioner_t *cs = calloc (nc ? nc : 1, sizeof *cs);
@@ -470,28 +509,28 @@ s_digest (rules_t *self, MDB_txn *txn, int64_t k, int64_t t, const s_closing_t *
     in.n_commissioners = nc;
     in.history = s_history_before (self, txn, k, RULES_DIGEST_HISTORY - 1, &in.n_history);
 
-    Sitewatch__V1__Digest *d = rules_digest_compile (&in);
+    rules_digest_builder_t *b = rules_digest_begin (&in);
+    rc = s_digest_projects (self, txn, k, b, count);
+    rules_digest_encoded_t enc;
+    rules_digest_finish (b, &enc);
     uint8_t kb[8];
     s_period_key (k, kb);
-    rc = s_put (txn, self->history, kb, 8, &d->history[d->n_history - 1]->base);
-    if (rc == 0) {
-        Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
-        msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_DIGEST;
-        msg.digest = d;
-        msg.at = t;
-        rc = sw_stage_forward (self->stage, txn, &msg);
-    }
+    if (rc == 0)
+        rc = s_put (txn, self->history, kb, 8, &enc.point.base);
+    if (rc == 0)
+        rc = sw_stage_forward_raw (self->stage, txn, t, SITEWATCH__V1__CHAIN_MSG__BODY_DIGEST,
+                                   enc.piece, enc.n_pieces);
     sw_info ("rules", "digest_compiled",
-             "period=%lld green=%u yellow=%u red=%u not_started=%u no_report=%zu", (long long) k,
-             d->green, d->yellow, d->red, d->not_started, d->n_no_report);
-    rules_digest_destroy (&d);
+             "period=%lld green=%u yellow=%u red=%u not_started=%u no_report=%zu bytes=%zu",
+             (long long) k, enc.point.green, enc.point.yellow, enc.point.red,
+             enc.point.not_started, enc.n_no_report, enc.size);
+    rules_digest_builder_free (&b);
     for (size_t i = 0; i < in.n_history; i++)
         sitewatch__v1__digest_history_point__free_unpacked (in.history[i], NULL);
     free ((void *) in.history);
     for (size_t i = 0; i < nc; i++)
         free ((void *) cs[i].checkin_days);
     free (cs);
-    free (ps);
     if (reg)
         sitewatch__v1__registry__free_unpacked (reg, NULL);
     return rc;
@@ -514,45 +553,6 @@ s_unpack_project (const MDB_val *defv, const MDB_val *stv, Sitewatch__V1__Projec
     *def = NULL;
     *st = NULL;
     return false;
-}
-
-/* The projects as judged at the close of period k, for its express report:
- * each project's stored def and state (the state after the close, with the
- * level at the close before in close_prev_level). */
-static int
-s_closing_read (rules_t *self, MDB_txn *txn, s_closing_t **out, size_t *count)
-{
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (txn, self->projects, &cur);
-    if (rc != 0)
-        return rc;
-    size_t n = 0, cap = 64;
-    s_closing_t *c = malloc (cap * sizeof *c);
-    if (!c)
-        abort ();
-    MDB_val key, val, sv;
-    for (rc = mdb_cursor_get (cur, &key, &val, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
-        Sitewatch__V1__ProjectDef *def;
-        Sitewatch__V1__RulesProjectState *st;
-        if (mdb_get (txn, self->states, &key, &sv) != 0 || !s_unpack_project (&val, &sv, &def, &st))
-            continue;
-        if (n == cap) {
-            cap *= 2;
-            c = realloc (c, cap * sizeof *c);
-            if (!c)
-                abort ();
-        }
-        c[n++] = (s_closing_t) { def, st, st->close_prev_level };
-    }
-    mdb_cursor_close (cur);
-    if (rc != MDB_NOTFOUND) {
-        s_closing_free (c, n);
-        return rc;
-    }
-    *out = c;
-    *count = n;
-    return 0;
 }
 
 /* Judges every project at the close of each period that ended by `upto`,
@@ -607,6 +607,15 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
         if (rc == 0 && from_len && key.mv_size == from_len
             && memcmp (key.mv_data, from, from_len) == 0)
             rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT);
+        /* States are keyed as projects are: read them alongside with a
+         * second cursor (a step, not a search per project). */
+        MDB_cursor *scur;
+        int src = mdb_cursor_open (txn, self->states, &scur);
+        if (src != 0) {
+            mdb_cursor_close (cur);
+            return src;
+        }
+        bool spos = false;
         size_t judged = 0;
         for (; rc == 0; rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
             if (judged == self->close_slice) {
@@ -616,6 +625,7 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
                 sw_u64_be ((uint64_t) k, mark);
                 memcpy (mark + 8, from, ml);
                 MDB_val mv = { 8 + ml, mark };
+                mdb_cursor_close (scur);
                 mdb_cursor_close (cur);
                 rc = mdb_put (txn, self->meta, &ck, &mv, 0);
                 return rc != 0 ? rc : SW_STAGE_AGAIN;
@@ -624,11 +634,16 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
                 continue; /* ids are at most 128 bytes: never stored */
             from_len = key.mv_size;
             memcpy (from, key.mv_data, from_len);
-            MDB_val sv;
+            MDB_val sk, sv;
             Sitewatch__V1__ProjectDef *def;
             Sitewatch__V1__RulesProjectState *st;
-            if (mdb_get (txn, self->states, &key, &sv) != 0
-                || !s_unpack_project (&val, &sv, &def, &st))
+            spos = spos && mdb_cursor_get (scur, &sk, &sv, MDB_NEXT) == 0
+                   && sk.mv_size == key.mv_size && memcmp (sk.mv_data, key.mv_data, key.mv_size) == 0;
+            if (!spos) {
+                sk = key;
+                spos = mdb_cursor_get (scur, &sk, &sv, MDB_SET_KEY) == 0;
+            }
+            if (!spos || !s_unpack_project (&val, &sv, &def, &st))
                 continue;
             /* The express report's "changes" compare with this. */
             st->close_prev_level = st->prev_close_level;
@@ -637,21 +652,18 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
             sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
             sitewatch__v1__project_def__free_unpacked (def, NULL);
             if (jrc != 0) {
+                mdb_cursor_close (scur);
                 mdb_cursor_close (cur);
                 return jrc;
             }
         }
+        mdb_cursor_close (scur);
         mdb_cursor_close (cur);
         if (rc != MDB_NOTFOUND)
             return rc;
         /* Every project judged: the express report, from what is stored. */
-        s_closing_t *closing = NULL;
         size_t n = 0;
-        rc = s_closing_read (self, txn, &closing, &n);
-        if (rc == 0) {
-            rc = s_digest (self, txn, k, t, closing, n);
-            s_closing_free (closing, n);
-        }
+        rc = s_digest (self, txn, k, t, &n);
         if (rc == 0)
             rc = mdb_del (txn, self->meta, &ck, NULL);
         if (rc == MDB_NOTFOUND)

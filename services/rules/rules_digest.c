@@ -1,7 +1,9 @@
 /* rules_digest: compiles the express report of one period from plain facts
- * (pure: no store, no clock). Everything in the result is a fresh copy so the
- * caller may free its inputs at once. */
+ * (pure: no store, no clock). The report is encoded as projects are added
+ * (rules_digest_add packs each at once), so a close over a million
+ * projects holds its encoding, not the projects. */
 #include "rules_digest.h"
+#include "sw_pb.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +15,6 @@ s_alloc (size_t n, size_t size)
     if (!p)
         abort ();
     return p;
-}
-
-static char *
-s_dup (const char *s)
-{
-    char *d = strdup (s ? s : "");
-    if (!d)
-        abort ();
-    return d;
 }
 
 unsigned
@@ -76,38 +69,20 @@ s_prev (rules_level_t prev)
     return prev == RULES_LEVEL_YELLOW || prev == RULES_LEVEL_RED ? prev : RULES_LEVEL_GREEN;
 }
 
-static Sitewatch__V1__Reason *
-s_reason_copy (const Sitewatch__V1__Reason *r)
+/* One project as the report lists it (borrowing p's strings: packed at
+ * once). */
+static void
+s_project (Sitewatch__V1__DigestProject *d, const rules_digest_project_t *p, bool with_reasons)
 {
-    Sitewatch__V1__Reason *c = s_alloc (1, sizeof *c);
-    sitewatch__v1__reason__init (c);
-    c->code = s_dup (r->code);
-    c->lag_pp = r->lag_pp;
-    c->planned_pct = r->planned_pct;
-    c->actual_pct = r->actual_pct;
-    c->forecast_finish_day = r->forecast_finish_day;
-    c->period = r->period;
-    c->detail = s_dup (r->detail);
-    c->threshold = r->threshold;
-    c->problem_id = s_dup (r->problem_id);
-    return c;
-}
-
-static Sitewatch__V1__DigestProject *
-s_project (const rules_digest_project_t *p, bool with_reasons)
-{
-    Sitewatch__V1__DigestProject *d = s_alloc (1, sizeof *d);
     sitewatch__v1__digest_project__init (d);
-    d->project_id = s_dup (p->project_id);
-    d->name = s_dup (p->name);
-    d->commissioner = s_dup (p->commissioner);
+    d->project_id = (char *) (p->project_id ? p->project_id : "");
+    d->name = (char *) (p->name ? p->name : "");
+    d->commissioner = (char *) (p->commissioner ? p->commissioner : "");
     d->level = p->level == RULES_LEVEL_NONE ? SITEWATCH__V1__LEVEL__LEVEL_NOT_STARTED
                                             : (Sitewatch__V1__Level) p->level;
     d->prev_level = (Sitewatch__V1__Level) s_prev (p->prev_level);
     if (with_reasons && p->n_reasons) {
-        d->reasons = s_alloc (p->n_reasons, sizeof *d->reasons);
-        for (size_t i = 0; i < p->n_reasons; i++)
-            d->reasons[i] = s_reason_copy (p->reasons[i]);
+        d->reasons = (Sitewatch__V1__Reason **) p->reasons;
         d->n_reasons = p->n_reasons;
     }
     d->has_lag = p->has_lag;
@@ -118,76 +93,6 @@ s_project (const rules_digest_project_t *p, bool with_reasons)
     d->by_unit = (p->channels & RULES_CHANNEL_UNIT) != 0;
     d->by_local = (p->channels & RULES_CHANNEL_LOCAL) != 0;
     d->reports = p->reports[0] + p->reports[1] + p->reports[2];
-    return d;
-}
-
-/* A list of ids, filled in order by s_ids_add (grows geometrically: a
- * list per commissioner must not cost a whole project list each). */
-typedef struct {
-    char **ids;
-    size_t n;
-    size_t cap;
-} s_ids_t;
-
-static void
-s_ids_add (s_ids_t *l, const char *id)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        char **ids = realloc (l->ids, cap * sizeof *ids);
-        if (!ids)
-            abort ();
-        l->ids = ids;
-        l->cap = cap;
-    }
-    l->ids[l->n++] = s_dup (id);
-}
-
-static int
-s_point_cmp (const void *a, const void *b)
-{
-    const Sitewatch__V1__DigestHistoryPoint *x = *(Sitewatch__V1__DigestHistoryPoint *const *) a;
-    const Sitewatch__V1__DigestHistoryPoint *y = *(Sitewatch__V1__DigestHistoryPoint *const *) b;
-    return x->period < y->period ? -1 : x->period > y->period;
-}
-
-static void
-s_history (Sitewatch__V1__Digest *d, const rules_digest_input_t *in)
-{
-    Sitewatch__V1__DigestHistoryPoint **all = s_alloc (in->n_history + 1, sizeof *all);
-    size_t n = 0;
-    for (size_t i = 0; i < in->n_history; i++) {
-        const Sitewatch__V1__DigestHistoryPoint *h = in->history[i];
-        if (!h || h->period >= in->period)
-            continue;
-        bool seen = false;
-        for (size_t j = 0; j < n; j++)
-            if (all[j]->period == h->period)
-                seen = true;
-        if (seen)
-            continue;
-        Sitewatch__V1__DigestHistoryPoint *c = s_alloc (1, sizeof *c);
-        *c = *h;
-        c->base.unknown_fields = NULL;
-        c->base.n_unknown_fields = 0;
-        all[n++] = c;
-    }
-    qsort (all, n, sizeof *all, s_point_cmp);
-    Sitewatch__V1__DigestHistoryPoint *now = s_alloc (1, sizeof *now);
-    sitewatch__v1__digest_history_point__init (now);
-    now->period = in->period;
-    now->green = d->green;
-    now->yellow = d->yellow;
-    now->red = d->red;
-    now->not_started = d->not_started;
-    all[n++] = now;
-    /* Keep the latest RULES_DIGEST_HISTORY, oldest first. */
-    size_t drop = n > RULES_DIGEST_HISTORY ? n - RULES_DIGEST_HISTORY : 0;
-    for (size_t i = 0; i < drop; i++)
-        free (all[i]);
-    memmove (all, all + drop, (n - drop) * sizeof *all);
-    d->history = all;
-    d->n_history = n - drop;
 }
 
 typedef struct {
@@ -201,119 +106,241 @@ s_cref_cmp (const void *a, const void *b)
     return strcmp (((const s_cref_t *) a)->id, ((const s_cref_t *) b)->id);
 }
 
-/* Each commissioner's projects and reports: one pass over the projects,
- * finding each one's commissioner by binary search (O(P log C), not P x C). */
-static void
-s_commissioners (Sitewatch__V1__Digest *d, const rules_digest_input_t *in)
+/* Digest field numbers (proto/sitewatch.proto). */
+enum {
+    F_PERIOD = 1, F_FIRST_DAY, F_LAST_DAY, F_CLOSED_AT, F_ZONE, F_TZ, F_GREEN, F_YELLOW, F_RED,
+    F_NOT_STARTED, F_FLAGGED, F_NEW_YELLOW, F_NEW_RED, F_CLEARED, F_NO_REPORT, F_PROJECTS,
+    F_REPORTS_COMMISSIONER, F_REPORTS_UNIT, F_REPORTS_LOCAL, F_COMMISSIONERS,
+    F_HISTORY = 26,
+};
+
+struct rules_digest_builder_t {
+    rules_digest_input_t in;     /* projects unused */
+    uint32_t green, yellow, red, not_started;
+    uint32_t reports[3];
+    size_t n_no_report;
+    /* each a run of encoded fields of the report, in the order they go out */
+    sw_pb_buf_t head, flagged_red, flagged_yellow, new_yellow, new_red, cleared, no_report,
+        projects, tail;
+    /* per commissioner (input order): its project ids (encoded field 3 of
+     * DigestCommissioner) and reports; sorted: ids to input index */
+    sw_pb_buf_t *c_ids;
+    uint32_t *c_reports;
+    s_cref_t *sorted;
+    size_t n_sorted;
+    struct iovec piece[10];
+};
+
+rules_digest_builder_t *
+rules_digest_begin (const rules_digest_input_t *in)
 {
+    rules_digest_builder_t *b = s_alloc (1, sizeof *b);
+    b->in = *in;
+    b->in.projects = NULL;
+    b->in.n_projects = 0;
     size_t nc = in->n_commissioners;
-    if (!nc)
-        return;
-    d->commissioners = s_alloc (nc, sizeof *d->commissioners);
-    s_ids_t *lists = s_alloc (nc, sizeof *lists);
-    s_cref_t *sorted = s_alloc (nc, sizeof *sorted);
-    size_t ns = 0;
-    for (size_t i = 0; i < nc; i++) {
-        const rules_digest_commissioner_t *c = &in->commissioners[i];
-        Sitewatch__V1__DigestCommissioner *dc = s_alloc (1, sizeof *dc);
-        sitewatch__v1__digest_commissioner__init (dc);
-        dc->commissioner_id = s_dup (c->commissioner_id);
-        dc->name = s_dup (c->name);
-        dc->site_days = rules_digest_site_days (c->checkin_days, c->n_checkin_days, in->last_day,
-                                                RULES_DIGEST_WINDOW_DAYS);
-        dc->target_days = RULES_DIGEST_TARGET_DAYS;
-        dc->meets_target = rules_digest_meets_target (dc->site_days);
-        d->commissioners[d->n_commissioners++] = dc;
-        if (c->commissioner_id) {
-            sorted[ns].id = c->commissioner_id;
-            sorted[ns].index = i;
-            ns++;
+    b->c_ids = s_alloc (nc, sizeof *b->c_ids);
+    b->c_reports = s_alloc (nc, sizeof *b->c_reports);
+    b->sorted = s_alloc (nc, sizeof *b->sorted);
+    for (size_t i = 0; i < nc; i++)
+        if (in->commissioners[i].commissioner_id) {
+            b->sorted[b->n_sorted].id = in->commissioners[i].commissioner_id;
+            b->sorted[b->n_sorted].index = i;
+            b->n_sorted++;
+        }
+    qsort (b->sorted, b->n_sorted, sizeof *b->sorted, s_cref_cmp);
+    return b;
+}
+
+static void
+s_id (sw_pb_buf_t *b, uint32_t number, const char *id)
+{
+    sw_pb_buf_bytes (b, number, id ? id : "", id ? strlen (id) : 0);
+}
+
+void
+rules_digest_add (rules_digest_builder_t *b, const rules_digest_project_t *p)
+{
+    rules_level_t prev = s_prev (p->prev_level);
+    switch (p->level) {
+    case RULES_LEVEL_GREEN: b->green++; break;
+    case RULES_LEVEL_YELLOW: b->yellow++; break;
+    case RULES_LEVEL_RED: b->red++; break;
+    default: b->not_started++; break;
+    }
+    if (p->level == RULES_LEVEL_YELLOW && prev != RULES_LEVEL_YELLOW)
+        s_id (&b->new_yellow, F_NEW_YELLOW, p->project_id);
+    if (p->level == RULES_LEVEL_RED && prev != RULES_LEVEL_RED)
+        s_id (&b->new_red, F_NEW_RED, p->project_id);
+    if (p->level == RULES_LEVEL_GREEN && prev != RULES_LEVEL_GREEN)
+        s_id (&b->cleared, F_CLEARED, p->project_id);
+    bool judged = p->level == RULES_LEVEL_GREEN || p->level == RULES_LEVEL_YELLOW
+                  || p->level == RULES_LEVEL_RED;
+    if (judged && !p->reported) {
+        s_id (&b->no_report, F_NO_REPORT, p->project_id);
+        b->n_no_report++;
+    }
+    for (int i = 0; i < 3; i++)
+        b->reports[i] += p->reports[i];
+    Sitewatch__V1__DigestProject dp;
+    s_project (&dp, p, false);
+    sw_pb_buf_message (&b->projects, F_PROJECTS, &dp.base);
+    /* Flagged: red first, then yellow; input order within a level. */
+    if (p->level == RULES_LEVEL_RED || p->level == RULES_LEVEL_YELLOW) {
+        s_project (&dp, p, true);
+        sw_pb_buf_message (p->level == RULES_LEVEL_RED ? &b->flagged_red : &b->flagged_yellow,
+                           F_FLAGGED, &dp.base);
+    }
+    /* The commissioner's: one binary search (O(P log C), not P x C). */
+    if (p->commissioner) {
+        s_cref_t key = { p->commissioner, 0 };
+        const s_cref_t *hit = bsearch (&key, b->sorted, b->n_sorted, sizeof *b->sorted, s_cref_cmp);
+        /* duplicate ids cannot pass the registry; take the first anyway */
+        while (hit && hit > b->sorted && strcmp (hit[-1].id, p->commissioner) == 0)
+            hit--;
+        if (hit) {
+            s_id (&b->c_ids[hit->index], 3, p->project_id);
+            b->c_reports[hit->index] += p->reports[0] + p->reports[1] + p->reports[2];
         }
     }
-    qsort (sorted, ns, sizeof *sorted, s_cref_cmp);
-    for (size_t p = 0; p < in->n_projects; p++) {
-        const rules_digest_project_t *pr = &in->projects[p];
-        if (!pr->commissioner)
+}
+
+static int
+s_point_cmp (const void *a, const void *b)
+{
+    const Sitewatch__V1__DigestHistoryPoint *x = *(Sitewatch__V1__DigestHistoryPoint *const *) a;
+    const Sitewatch__V1__DigestHistoryPoint *y = *(Sitewatch__V1__DigestHistoryPoint *const *) b;
+    return x->period < y->period ? -1 : x->period > y->period;
+}
+
+/* The earlier points (one per period before this one) plus now, ascending,
+ * the latest RULES_DIGEST_HISTORY. */
+static void
+s_history (sw_pb_buf_t *out, const rules_digest_input_t *in, Sitewatch__V1__DigestHistoryPoint *now)
+{
+    Sitewatch__V1__DigestHistoryPoint **all = s_alloc (in->n_history + 1, sizeof *all);
+    size_t n = 0;
+    for (size_t i = 0; i < in->n_history; i++) {
+        Sitewatch__V1__DigestHistoryPoint *h = in->history[i];
+        if (!h || h->period >= in->period)
             continue;
-        s_cref_t key = { pr->commissioner, 0 };
-        const s_cref_t *hit = bsearch (&key, sorted, ns, sizeof *sorted, s_cref_cmp);
-        /* duplicate ids cannot pass the registry; take the first anyway */
-        while (hit && hit > sorted && strcmp (hit[-1].id, pr->commissioner) == 0)
-            hit--;
-        if (!hit)
-            continue;
-        Sitewatch__V1__DigestCommissioner *dc = d->commissioners[hit->index];
-        s_ids_add (&lists[hit->index], pr->project_id);
-        dc->reports += pr->reports[0] + pr->reports[1] + pr->reports[2];
+        bool seen = false;
+        for (size_t j = 0; j < n; j++)
+            if (all[j]->period == h->period)
+                seen = true;
+        if (!seen)
+            all[n++] = h;
     }
-    for (size_t i = 0; i < nc; i++) {
-        d->commissioners[i]->projects = lists[i].ids;
-        d->commissioners[i]->n_projects = lists[i].n;
+    qsort (all, n, sizeof *all, s_point_cmp);
+    all[n++] = now;
+    size_t drop = n > RULES_DIGEST_HISTORY ? n - RULES_DIGEST_HISTORY : 0;
+    for (size_t i = drop; i < n; i++) {
+        /* only the known fields: an old point's unknown ones stay behind */
+        Sitewatch__V1__DigestHistoryPoint c = SITEWATCH__V1__DIGEST_HISTORY_POINT__INIT;
+        c.period = all[i]->period;
+        c.green = all[i]->green;
+        c.yellow = all[i]->yellow;
+        c.red = all[i]->red;
+        c.not_started = all[i]->not_started;
+        sw_pb_buf_message (out, F_HISTORY, &c.base);
     }
-    free (lists);
-    free (sorted);
+    free (all);
+}
+
+void
+rules_digest_finish (rules_digest_builder_t *b, rules_digest_encoded_t *out)
+{
+    const rules_digest_input_t *in = &b->in;
+    /* Scalars; proto3 leaves zeros out. */
+    Sitewatch__V1__Digest h = SITEWATCH__V1__DIGEST__INIT;
+    h.period = in->period;
+    h.first_day = in->first_day;
+    h.last_day = in->last_day;
+    h.closed_at = in->closed_at;
+    h.zone_name = (char *) (in->zone_name ? in->zone_name : "");
+    h.timezone = (char *) (in->timezone ? in->timezone : "");
+    h.green = b->green;
+    h.yellow = b->yellow;
+    h.red = b->red;
+    h.not_started = b->not_started;
+    h.reports_commissioner = b->reports[0];
+    h.reports_unit = b->reports[1];
+    h.reports_local = b->reports[2];
+    sw_pb_buf_fields (&b->head, &h.base);
+
+    /* Commissioners: the figures packed, then the project ids. */
+    for (size_t i = 0; i < in->n_commissioners; i++) {
+        const rules_digest_commissioner_t *c = &in->commissioners[i];
+        Sitewatch__V1__DigestCommissioner dc = SITEWATCH__V1__DIGEST_COMMISSIONER__INIT;
+        dc.commissioner_id = (char *) (c->commissioner_id ? c->commissioner_id : "");
+        dc.name = (char *) (c->name ? c->name : "");
+        dc.reports = b->c_reports[i];
+        dc.site_days = rules_digest_site_days (c->checkin_days, c->n_checkin_days, in->last_day,
+                                               RULES_DIGEST_WINDOW_DAYS);
+        dc.target_days = RULES_DIGEST_TARGET_DAYS;
+        dc.meets_target = rules_digest_meets_target (dc.site_days);
+        size_t fs = protobuf_c_message_get_packed_size (&dc.base);
+        uint8_t lh[15];
+        sw_pb_buf_add (&b->tail, lh, sw_pb_put_len_head (lh, F_COMMISSIONERS, fs + b->c_ids[i].len));
+        sw_pb_buf_fields (&b->tail, &dc.base);
+        sw_pb_buf_add (&b->tail, b->c_ids[i].data, b->c_ids[i].len);
+    }
+
+    Sitewatch__V1__DigestHistoryPoint now = SITEWATCH__V1__DIGEST_HISTORY_POINT__INIT;
+    now.period = in->period;
+    now.green = b->green;
+    now.yellow = b->yellow;
+    now.red = b->red;
+    now.not_started = b->not_started;
+    s_history (&b->tail, in, &now);
+
+    const sw_pb_buf_t *order[] = { &b->head, &b->flagged_red, &b->flagged_yellow, &b->new_yellow,
+                                   &b->new_red, &b->cleared, &b->no_report, &b->projects, &b->tail };
+    size_t n = sizeof order / sizeof order[0];
+    for (size_t i = 0; i < n; i++)
+        b->piece[i] = (struct iovec) { order[i]->data, order[i]->len };
+    memset (out, 0, sizeof *out);
+    out->piece = b->piece;
+    out->n_pieces = n;
+    out->size = sw_pb_iov_size (b->piece, n);
+    out->point = now;
+    out->n_no_report = b->n_no_report;
+}
+
+void
+rules_digest_builder_free (rules_digest_builder_t **b_p)
+{
+    if (!b_p || !*b_p)
+        return;
+    rules_digest_builder_t *b = *b_p;
+    sw_pb_buf_t *bufs[] = { &b->head, &b->flagged_red, &b->flagged_yellow, &b->new_yellow,
+                            &b->new_red, &b->cleared, &b->no_report, &b->projects, &b->tail };
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        sw_pb_buf_free (bufs[i]);
+    for (size_t i = 0; i < b->in.n_commissioners; i++)
+        sw_pb_buf_free (&b->c_ids[i]);
+    free (b->c_ids);
+    free (b->c_reports);
+    free (b->sorted);
+    free (b);
+    *b_p = NULL;
 }
 
 Sitewatch__V1__Digest *
 rules_digest_compile (const rules_digest_input_t *in)
 {
-    Sitewatch__V1__Digest *d = s_alloc (1, sizeof *d);
-    sitewatch__v1__digest__init (d);
-    d->period = in->period;
-    d->first_day = in->first_day;
-    d->last_day = in->last_day;
-    d->closed_at = in->closed_at;
-    d->zone_name = s_dup (in->zone_name);
-    d->timezone = s_dup (in->timezone);
-
-    size_t n = in->n_projects;
-    s_ids_t new_yellow = {NULL, 0, 0}, new_red = {NULL, 0, 0}, cleared = {NULL, 0, 0}, no_report = {NULL, 0, 0};
-    if (n) {
-        d->projects = s_alloc (n, sizeof *d->projects);
-        d->flagged = s_alloc (n, sizeof *d->flagged);
-    }
-    for (size_t i = 0; i < n; i++) {
-        const rules_digest_project_t *p = &in->projects[i];
-        rules_level_t prev = s_prev (p->prev_level);
-        switch (p->level) {
-        case RULES_LEVEL_GREEN: d->green++; break;
-        case RULES_LEVEL_YELLOW: d->yellow++; break;
-        case RULES_LEVEL_RED: d->red++; break;
-        default: d->not_started++; break;
-        }
-        if (p->level == RULES_LEVEL_YELLOW && prev != RULES_LEVEL_YELLOW)
-            s_ids_add (&new_yellow, p->project_id);
-        if (p->level == RULES_LEVEL_RED && prev != RULES_LEVEL_RED)
-            s_ids_add (&new_red, p->project_id);
-        if (p->level == RULES_LEVEL_GREEN && prev != RULES_LEVEL_GREEN)
-            s_ids_add (&cleared, p->project_id);
-        bool judged = p->level == RULES_LEVEL_GREEN || p->level == RULES_LEVEL_YELLOW
-                      || p->level == RULES_LEVEL_RED;
-        if (judged && !p->reported)
-            s_ids_add (&no_report, p->project_id);
-        d->reports_commissioner += p->reports[0];
-        d->reports_unit += p->reports[1];
-        d->reports_local += p->reports[2];
-        d->projects[d->n_projects++] = s_project (p, false);
-    }
-    /* Flagged: red first, then yellow; input order within a level. */
-    static const rules_level_t order[] = {RULES_LEVEL_RED, RULES_LEVEL_YELLOW};
-    for (size_t o = 0; o < 2; o++)
-        for (size_t i = 0; i < n; i++)
-            if (in->projects[i].level == order[o])
-                d->flagged[d->n_flagged++] = s_project (&in->projects[i], true);
-    d->new_yellow = new_yellow.ids;
-    d->n_new_yellow = new_yellow.n;
-    d->new_red = new_red.ids;
-    d->n_new_red = new_red.n;
-    d->cleared = cleared.ids;
-    d->n_cleared = cleared.n;
-    d->no_report = no_report.ids;
-    d->n_no_report = no_report.n;
-
-    s_commissioners (d, in);
-    d->cases_available = false;
-    s_history (d, in);
+    rules_digest_builder_t *b = rules_digest_begin (in);
+    for (size_t i = 0; i < in->n_projects; i++)
+        rules_digest_add (b, &in->projects[i]);
+    rules_digest_encoded_t enc;
+    rules_digest_finish (b, &enc);
+    uint8_t *bytes = s_alloc (enc.size, 1);
+    sw_pb_iov_copy (bytes, enc.piece, enc.n_pieces);
+    Sitewatch__V1__Digest *d = sitewatch__v1__digest__unpack (NULL, enc.size, bytes);
+    free (bytes);
+    rules_digest_builder_free (&b);
+    if (!d)
+        abort (); /* what we encode decodes: a bug otherwise */
     return d;
 }
 

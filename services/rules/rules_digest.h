@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #define RULES_DIGEST_HISTORY 12       /* periods in the chart, this one included */
 #define RULES_DIGEST_WINDOW_DAYS 7    /* site days are counted over this many days */
@@ -104,6 +105,27 @@ bool rules_digest_meets_target (double site_days);
  * Lists of ids keep input order. Aborts on out of memory, like the rest of
  * the service; never returns NULL. */
 Sitewatch__V1__Digest *rules_digest_compile (const rules_digest_input_t *in);
+
+/* The same, incrementally, for a close over many projects: begin with the
+ * input's period, days, zone, commissioners and history (in->projects is
+ * ignored; what in points to must live until finish), add every project in
+ * report order (each is encoded at once: its strings and reasons may be
+ * freed after the call), finish. The encoding decodes as
+ * rules_digest_compile's result. */
+typedef struct rules_digest_builder_t rules_digest_builder_t;
+
+typedef struct {
+    const struct iovec *piece;   /* the encoded Digest in n_pieces pieces, */
+    size_t n_pieces;             /* valid until rules_digest_builder_free */
+    size_t size;                 /* their total */
+    Sitewatch__V1__DigestHistoryPoint point;   /* this period's counts */
+    size_t n_no_report;
+} rules_digest_encoded_t;
+
+rules_digest_builder_t *rules_digest_begin (const rules_digest_input_t *in);
+void rules_digest_add (rules_digest_builder_t *b, const rules_digest_project_t *p);
+void rules_digest_finish (rules_digest_builder_t *b, rules_digest_encoded_t *out);
+void rules_digest_builder_free (rules_digest_builder_t **b_p);
 
 /* Frees a compiled digest and sets *digest_p to NULL; safe on NULL and twice. */
 void rules_digest_destroy (Sitewatch__V1__Digest **digest_p);

@@ -1,6 +1,7 @@
 /* sw_link: durable outbox + ack-after-commit + dedup + resend (see sw_link.h). */
 #include "sw_link.h"
 #include "sw_log.h"
+#include "sw_pb.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,44 @@ sw_link_out_reserve (sw_link_out_t *self, MDB_txn *txn, size_t size, void **data
     return rc;
 }
 
+/* Puts one message on the wire as "HOP"; false when it cannot go now. */
+static bool
+s_send_one (sw_link_out_t *self, const MDB_val *k, const MDB_val *v)
+{
+    if (zmq_send (self->raw, "HOP", 3, ZMQ_SNDMORE | ZMQ_DONTWAIT) != 3)
+        return false; /* no peer or queue full: try again later */
+    zmq_send (self->raw, self->stream, SW_LINK_STREAM_LEN, ZMQ_SNDMORE);
+    zmq_send (self->raw, k->mv_data, 8, ZMQ_SNDMORE);
+    zmq_send (self->raw, v->mv_data, v->mv_size, 0);
+    return true;
+}
+
+/* Puts n consecutive messages from first on the wire as one "HOPS". */
+static bool
+s_send_batch (sw_link_out_t *self, uint64_t first, const MDB_val *run, size_t n, size_t bytes)
+{
+    zmq_msg_t batch;
+    if (zmq_msg_init_size (&batch, bytes) != 0)
+        return false;
+    uint8_t *p = zmq_msg_data (&batch);
+    for (size_t i = 0; i < n; i++) {
+        p += sw_pb_put_varint (p, run[i].mv_size);
+        memcpy (p, run[i].mv_data, run[i].mv_size);
+        p += run[i].mv_size;
+    }
+    if (zmq_send (self->raw, "HOPS", 4, ZMQ_SNDMORE | ZMQ_DONTWAIT) != 4) {
+        zmq_msg_close (&batch);
+        return false;
+    }
+    uint8_t kb[8];
+    sw_u64_be (first, kb);
+    zmq_send (self->raw, self->stream, SW_LINK_STREAM_LEN, ZMQ_SNDMORE);
+    zmq_send (self->raw, kb, 8, ZMQ_SNDMORE);
+    if (zmq_msg_send (&batch, self->raw, 0) < 0)
+        zmq_msg_close (&batch);
+    return true;
+}
+
 void
 sw_link_out_pump (sw_link_out_t *self)
 {
@@ -204,17 +243,34 @@ sw_link_out_pump (sw_link_out_t *self)
     sw_u64_be (self->sent_next, kb);
     MDB_val k = { 8, kb }, v;
     int rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    MDB_val first_k;
+    MDB_val run[SW_LINK_BATCH_MAX];
     while (rc == 0 && self->sent_next - self->acked - 1 < self->opts.window) {
-        uint64_t seq = sw_be_u64 (k.mv_data);
-        if (seq >= self->committed_next)
+        uint64_t first = sw_be_u64 (k.mv_data);
+        if (first >= self->committed_next)
             break;
-        if (zmq_send (self->raw, "HOP", 3, ZMQ_SNDMORE | ZMQ_DONTWAIT) != 3)
-            break; /* no peer or queue full: try again later */
-        zmq_send (self->raw, self->stream, SW_LINK_STREAM_LEN, ZMQ_SNDMORE);
-        zmq_send (self->raw, k.mv_data, 8, ZMQ_SNDMORE);
-        zmq_send (self->raw, v.mv_data, v.mv_size, 0);
-        self->sent_next = seq + 1;
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+        /* A run of consecutive committed entries within the window and
+         * the batch limits (the first always goes, whatever its size). */
+        size_t n = 0, bytes = 0;
+        first_k = k;
+        while (rc == 0 && n < SW_LINK_BATCH_MAX) {
+            uint64_t seq = sw_be_u64 (k.mv_data);
+            size_t add = sw_pb_varint_size (v.mv_size) + v.mv_size;
+            if (seq != first + n || seq >= self->committed_next
+                || seq - self->acked - 1 >= self->opts.window
+                || (n > 0 && bytes + add > SW_LINK_BATCH_BYTES))
+                break;
+            run[n++] = v;
+            bytes += add;
+            rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+        }
+        if (n == 0)
+            break;
+        bool sent = n == 1 ? s_send_one (self, &first_k, &run[0])
+                           : s_send_batch (self, first, run, n, bytes);
+        if (!sent)
+            break;
+        self->sent_next = first + n;
     }
     mdb_cursor_close (cur);
     mdb_txn_abort (txn);
@@ -416,15 +472,13 @@ s_in_schedule_ack (sw_link_in_t *self, const void *peer, size_t peer_size, size_
 }
 
 sw_link_verdict_t
-sw_link_in_accept_parts (sw_link_in_t *self, MDB_txn *txn, const void *peer, size_t peer_size,
-                         const void *stream, size_t stream_size, const void *seqb, size_t seq_size,
-                         int *mdb_rc)
+sw_link_in_accept_seq (sw_link_in_t *self, MDB_txn *txn, const void *peer, size_t peer_size,
+                       const void *stream, size_t stream_size, uint64_t seq, int *mdb_rc)
 {
     *mdb_rc = 0;
     if (peer_size == 0 || peer_size > sizeof self->acks[0].peer
-        || stream_size != SW_LINK_STREAM_LEN || seq_size != 8)
+        || stream_size != SW_LINK_STREAM_LEN)
         return SW_LINK_BAD;
-    uint64_t seq = sw_be_u64 (seqb);
     size_t si;
     for (si = 0; si < self->n_streams; si++)
         if (memcmp (self->streams[si].id, stream, SW_LINK_STREAM_LEN) == 0)
@@ -465,25 +519,16 @@ sw_link_in_undo (sw_link_in_t *self)
         st->txn_last--;
 }
 
-sw_link_verdict_t
-sw_link_in_accept (sw_link_in_t *self, MDB_txn *txn, zmsg_t *msg, zframe_t **payload, int *mdb_rc)
+bool
+sw_link_batch_next (const uint8_t **p, const uint8_t *end, const uint8_t **payload, size_t *size)
 {
-    *mdb_rc = 0;
-    *payload = NULL;
-    zframe_t *peer = zmsg_first (msg);
-    zframe_t *cmd = zmsg_next (msg);
-    zframe_t *stream = zmsg_next (msg);
-    zframe_t *seqf = zmsg_next (msg);
-    zframe_t *body = zmsg_next (msg);
-    if (!peer || !cmd || !zframe_streq (cmd, "HOP") || !stream || !seqf || !body
-        || zmsg_next (msg))
-        return SW_LINK_BAD;
-    sw_link_verdict_t v = sw_link_in_accept_parts (
-        self, txn, zframe_data (peer), zframe_size (peer), zframe_data (stream),
-        zframe_size (stream), zframe_data (seqf), zframe_size (seqf), mdb_rc);
-    if (v == SW_LINK_APPLY)
-        *payload = body;
-    return v;
+    uint64_t len;
+    if (*p >= end || !sw_pb_get_varint (p, end, &len) || len > (uint64_t) (end - *p))
+        return false;
+    *payload = *p;
+    *size = (size_t) len;
+    *p += len;
+    return true;
 }
 
 void

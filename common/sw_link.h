@@ -19,8 +19,14 @@
  * being mistaken for a replay.
  *
  * Wire frames (after the ROUTER's peer id):
- *   "HOP" | stream(16) | seq(8, big-endian) | payload
- *   "ACK" | stream(16) | seq(8, big-endian)                          */
+ *   "HOP"  | stream(16) | seq(8, big-endian) | payload
+ *   "HOPS" | stream(16) | seq(8, big-endian) | batch
+ *   "ACK"  | stream(16) | seq(8, big-endian)
+ * A batch carries the messages seq, seq + 1, ... of consecutive outbox
+ * entries, each as a varint length and its bytes: what one pump finds
+ * committed goes out in a few wire messages (up to SW_LINK_BATCH_MAX
+ * messages or SW_LINK_BATCH_BYTES each), not one per entry. A lone message
+ * goes as "HOP". Sequences, acks and dedup stay per message.          */
 #ifndef SW_LINK_H
 #define SW_LINK_H
 
@@ -29,6 +35,8 @@
 #include <czmq.h>
 
 #define SW_LINK_STREAM_LEN 16
+#define SW_LINK_BATCH_MAX 256
+#define SW_LINK_BATCH_BYTES (256 * 1024)
 
 typedef struct sw_link_out_t sw_link_out_t;
 typedef struct sw_link_in_t sw_link_in_t;
@@ -78,20 +86,19 @@ void sw_link_in_destroy (sw_link_in_t **self_p);
 
 typedef enum { SW_LINK_APPLY = 0, SW_LINK_DUPLICATE = 1, SW_LINK_GAP = 2, SW_LINK_BAD = 3 } sw_link_verdict_t;
 
-/* Inside a write batch: decides what to do with a "HOP" message from peer
- * (ROUTER message: peer id, "HOP", stream, seq, payload). On SW_LINK_APPLY the
- * caller applies *payload in the same transaction; the link records the
- * sequence in that transaction too (once per stream, just before commit). In
- * every case an ack to the peer is scheduled for after commit. */
-sw_link_verdict_t sw_link_in_accept (sw_link_in_t *self, MDB_txn *txn, zmsg_t *msg,
-                                     zframe_t **payload, int *mdb_rc);
-/* The same decision for a HOP message already split into its frames (no
- * czmq message: the stage's hot path): the peer id, stream and sequence
- * frames as received. The payload stays with the caller, who applies it on
- * SW_LINK_APPLY. */
-sw_link_verdict_t sw_link_in_accept_parts (sw_link_in_t *self, MDB_txn *txn, const void *peer,
-                                           size_t peer_size, const void *stream, size_t stream_size,
-                                           const void *seq, size_t seq_size, int *mdb_rc);
+/* Inside a write batch: decides what to do with message seq of stream
+ * from peer (the frames of a "HOP", or one message of a "HOPS" batch). On
+ * SW_LINK_APPLY the caller applies its payload in the same transaction; the
+ * link records the sequence in that transaction too (once per stream, just
+ * before commit). In every case an ack to the peer is scheduled for after
+ * commit. */
+sw_link_verdict_t sw_link_in_accept_seq (sw_link_in_t *self, MDB_txn *txn, const void *peer,
+                                         size_t peer_size, const void *stream, size_t stream_size,
+                                         uint64_t seq, int *mdb_rc);
+/* The next message of a "HOPS" batch at *p (before end): its payload and
+ * size; false at the end of the batch or at a malformed entry. */
+bool sw_link_batch_next (const uint8_t **p, const uint8_t *end, const uint8_t **payload,
+                         size_t *size);
 /* Takes back the last SW_LINK_APPLY of this batch: its message is not
  * applied after all (the stage holds it for a later batch). */
 void sw_link_in_undo (sw_link_in_t *self);

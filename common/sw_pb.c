@@ -31,6 +31,12 @@ s_varint (const uint8_t **p, const uint8_t *end, uint64_t *out)
 }
 
 bool
+sw_pb_get_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    return s_varint (p, end, v);
+}
+
+bool
 sw_pb_next (sw_pb_reader_t *r, sw_pb_field_t *f)
 {
     if (r->bad || r->p == r->end)

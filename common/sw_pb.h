@@ -47,6 +47,9 @@ void sw_pb_reader (sw_pb_reader_t *r, const void *data, size_t size);
  * and 7. */
 bool sw_pb_next (sw_pb_reader_t *r, sw_pb_field_t *f);
 
+/* Reads a varint at *p (before end), advancing *p; false when truncated or
+ * longer than 10 bytes. */
+bool sw_pb_get_varint (const uint8_t **p, const uint8_t *end, uint64_t *v);
 /* Bytes a varint of v takes (1 to 10). */
 size_t sw_pb_varint_size (uint64_t v);
 /* Writes v as a varint at out (room for 10 bytes); returns the bytes written. */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define SW_STAGE_BATCH_MAX 4096
-#define SW_STAGE_HOP_PARTS 5 /* peer, "HOP", stream, seq, payload */
+#define SW_STAGE_HOP_PARTS 5 /* peer, "HOP", stream, seq, payload (or "HOPS" ... batch) */
 #define SW_STAGE_BARRIER_MAX_MS 15000
 #define SW_STAGE_MAX_PENDING 4096
 /* A batch that sends nothing on still tells downstream how far it got (a
@@ -33,6 +33,7 @@ typedef struct {
  * per frame on the hot path). */
 typedef struct {
     zmq_msg_t part[SW_STAGE_HOP_PARTS];
+    bool multi;          /* "HOPS": part 4 is a batch of messages */
 } s_hop_t;
 
 struct sw_stage_t {
@@ -53,6 +54,7 @@ struct sw_stage_t {
     bool txn_ticked;
     s_hop_t batch[SW_STAGE_BATCH_MAX];
     size_t n_batch;
+    size_t n_messages;   /* chain messages in the batch (a "HOPS" holds many) */
     size_t consumed;     /* messages of the batch done (the rest wait: AGAIN) */
     uint64_t watermark_before;  /* txn_watermark before the message being applied */
     s_query_t *pending[SW_STAGE_MAX_PENDING];
@@ -192,6 +194,8 @@ s_query_destroy (s_query_t **q_p)
     *q_p = NULL;
 }
 
+static size_t s_batch_count (zmq_msg_t *batch);
+
 static void
 s_clear_batch (sw_stage_t *self)
 {
@@ -199,6 +203,7 @@ s_clear_batch (sw_stage_t *self)
         for (int p = 0; p < SW_STAGE_HOP_PARTS; p++)
             zmq_msg_close (&self->batch[i].part[p]);
     self->n_batch = 0;
+    self->n_messages = 0;
 }
 
 /* Drops the first n messages of the batch; those after them move to the
@@ -211,13 +216,18 @@ s_consume_batch (sw_stage_t *self, size_t n)
     for (size_t i = 0; i < n; i++)
         for (int p = 0; p < SW_STAGE_HOP_PARTS; p++)
             zmq_msg_close (&self->batch[i].part[p]);
-    for (size_t i = n; i < self->n_batch; i++)
+    for (size_t i = n; i < self->n_batch; i++) {
         for (int p = 0; p < SW_STAGE_HOP_PARTS; p++) {
             zmq_msg_init (&self->batch[i - n].part[p]);
             zmq_msg_move (&self->batch[i - n].part[p], &self->batch[i].part[p]);
             zmq_msg_close (&self->batch[i].part[p]);
         }
+        self->batch[i - n].multi = self->batch[i].multi;
+    }
     self->n_batch -= n;
+    self->n_messages = 0;
+    for (size_t i = 0; i < self->n_batch; i++)
+        self->n_messages += self->batch[i].multi ? s_batch_count (&self->batch[i].part[4]) : 1;
 }
 
 void
@@ -379,6 +389,17 @@ done:
     zframe_destroy (&body);
 }
 
+/* Messages in a "HOPS" batch. */
+static size_t
+s_batch_count (zmq_msg_t *batch)
+{
+    const uint8_t *p = zmq_msg_data (batch), *end = p + zmq_msg_size (batch), *payload;
+    size_t size, n = 0;
+    while (sw_link_batch_next (&p, end, &payload, &size))
+        n++;
+    return n;
+}
+
 /* Reads one message from the router without waiting: a well-formed hop
  * joins the batch as its frames, a query is taken, anything else is
  * dropped. Returns false when nothing was waiting. */
@@ -392,9 +413,13 @@ s_recv (sw_stage_t *self)
     size_t kept = n < SW_STAGE_HOP_PARTS ? n : SW_STAGE_HOP_PARTS;
     const char *cmd = kept > 1 ? zmq_msg_data (&part[1]) : NULL;
     size_t cmd_size = kept > 1 ? zmq_msg_size (&part[1]) : 0;
-    if (cmd_size == 3 && memcmp (cmd, "HOP", 3) == 0) {
+    bool multi = cmd_size == 4 && memcmp (cmd, "HOPS", 4) == 0;
+    if ((cmd_size == 3 && memcmp (cmd, "HOP", 3) == 0) || multi) {
         if (n == SW_STAGE_HOP_PARTS) {
+            self->batch[self->n_batch].multi = multi;
             self->n_batch++;
+            /* a batch counts as its messages towards the batch limit */
+            self->n_messages += multi ? s_batch_count (&part[4]) : 1;
             return true;
         }
         /* a malformed hop: never applied, never acknowledged */
@@ -441,13 +466,54 @@ s_raw_head (const void *data, size_t size, sw_stage_raw_t *raw)
 }
 
 static Sitewatch__V1__ChainMsg *
-s_unpack (sw_stage_t *self, zmq_msg_t *payload)
+s_unpack (sw_stage_t *self, const uint8_t *data, size_t size)
 {
-    Sitewatch__V1__ChainMsg *msg
-        = sitewatch__v1__chain_msg__unpack (NULL, zmq_msg_size (payload), zmq_msg_data (payload));
+    Sitewatch__V1__ChainMsg *msg = sitewatch__v1__chain_msg__unpack (NULL, size, data);
     if (!msg)
-        sw_error (self->name, "bad_chain_message", "size=%zu", zmq_msg_size (payload));
+        sw_error (self->name, "bad_chain_message", "size=%zu", size);
     return msg;
+}
+
+/* Applies one chain message the link accepted. SW_STAGE_AGAIN: not applied
+ * (taken back from the link), to be applied again later. */
+static int
+s_apply_one (sw_stage_t *self, MDB_txn *txn, const uint8_t *data, size_t size)
+{
+    sw_stage_raw_t raw;
+    Sitewatch__V1__ChainMsg *msg = NULL;
+    bool use_raw = self->ops->apply_raw && s_raw_head (data, size, &raw);
+    if (!use_raw && !(msg = s_unpack (self, data, size)))
+        return 0;
+    if (msg) {
+        raw.origin_seq = msg->origin_seq;
+        raw.at = msg->at;
+    }
+    int64_t now_before = self->txn_now;
+    self->watermark_before = self->txn_watermark;
+    if (raw.at > self->txn_now)
+        self->txn_now = raw.at;
+    if (raw.origin_seq > self->txn_watermark)
+        self->txn_watermark = raw.origin_seq;
+    uint64_t origin = raw.origin_seq;
+    int rc = use_raw ? self->ops->apply_raw (self->svc, txn, &raw) : SW_STAGE_UNPACK;
+    if (rc == SW_STAGE_UNPACK && !msg && !(msg = s_unpack (self, data, size))) {
+        self->txn_now = now_before;
+        self->txn_watermark = self->watermark_before;
+        return 0;
+    }
+    if (rc == SW_STAGE_UNPACK)
+        rc = self->ops->apply (self->svc, txn, msg);
+    if (msg)
+        sitewatch__v1__chain_msg__free_unpacked (msg, NULL);
+    if (rc == SW_STAGE_AGAIN) {
+        self->txn_now = now_before;
+        self->txn_watermark = self->watermark_before;
+        sw_link_in_undo (self->in);
+        return rc;
+    }
+    if (rc == 0 && origin > self->txn_watermark) /* after sw_stage_defer_watermark */
+        self->txn_watermark = origin;
+    return rc;
 }
 
 static int
@@ -457,55 +523,35 @@ s_apply_batch (MDB_txn *txn, void *arg)
     self->consumed = self->n_batch;
     for (size_t i = 0; i < self->n_batch; i++) {
         zmq_msg_t *part = self->batch[i].part;
-        int rc = 0;
-        sw_link_verdict_t v = sw_link_in_accept_parts (
-            self->in, txn, zmq_msg_data (&part[0]), zmq_msg_size (&part[0]), zmq_msg_data (&part[2]),
-            zmq_msg_size (&part[2]), zmq_msg_data (&part[3]), zmq_msg_size (&part[3]), &rc);
-        if (rc != 0)
-            return rc;
-        if (v != SW_LINK_APPLY)
+        if (zmq_msg_size (&part[3]) != 8)
             continue;
-        zmq_msg_t *payload = &part[4];
-        sw_stage_raw_t raw;
-        Sitewatch__V1__ChainMsg *msg = NULL;
-        bool use_raw = self->ops->apply_raw
-                       && s_raw_head (zmq_msg_data (payload), zmq_msg_size (payload), &raw);
-        if (!use_raw && !(msg = s_unpack (self, payload)))
-            continue;
-        if (msg) {
-            raw.origin_seq = msg->origin_seq;
-            raw.at = msg->at;
+        uint64_t seq = sw_be_u64 (zmq_msg_data (&part[3]));
+        const uint8_t *p = zmq_msg_data (&part[4]), *end = p + zmq_msg_size (&part[4]);
+        const uint8_t *payload = p;
+        size_t size = zmq_msg_size (&part[4]);
+        bool multi = self->batch[i].multi, single = !multi;
+        /* "HOP": one message; "HOPS": seq, seq + 1, ... */
+        while (multi ? sw_link_batch_next (&p, end, &payload, &size) : single) {
+            single = false;
+            int rc = 0;
+            sw_link_verdict_t v = sw_link_in_accept_seq (
+                self->in, txn, zmq_msg_data (&part[0]), zmq_msg_size (&part[0]),
+                zmq_msg_data (&part[2]), zmq_msg_size (&part[2]), seq++, &rc);
+            if (rc != 0)
+                return rc;
+            if (v != SW_LINK_APPLY)
+                continue;
+            rc = s_apply_one (self, txn, payload, size);
+            if (rc == SW_STAGE_AGAIN) {
+                /* Commit the part done; this message (not applied yet: it
+                 * is neither acknowledged nor counted) and the rest wait
+                 * (those of its batch before it come back as duplicates). */
+                self->consumed = i;
+                return 0;
+            }
+            if (rc != 0)
+                return rc;
         }
-        int64_t now_before = self->txn_now;
-        self->watermark_before = self->txn_watermark;
-        if (raw.at > self->txn_now)
-            self->txn_now = raw.at;
-        if (raw.origin_seq > self->txn_watermark)
-            self->txn_watermark = raw.origin_seq;
-        uint64_t origin = raw.origin_seq;
-        rc = use_raw ? self->ops->apply_raw (self->svc, txn, &raw) : SW_STAGE_UNPACK;
-        if (rc == SW_STAGE_UNPACK && !msg && !(msg = s_unpack (self, payload))) {
-            self->txn_now = now_before;
-            self->txn_watermark = self->watermark_before;
-            continue;
-        }
-        if (rc == SW_STAGE_UNPACK)
-            rc = self->ops->apply (self->svc, txn, msg);
-        if (msg)
-            sitewatch__v1__chain_msg__free_unpacked (msg, NULL);
-        if (rc == SW_STAGE_AGAIN) {
-            /* Commit the part done; this message (not applied yet: it is
-             * neither acknowledged nor counted) and the rest wait. */
-            self->txn_now = now_before;
-            self->txn_watermark = self->watermark_before;
-            sw_link_in_undo (self->in);
-            self->consumed = i;
-            return 0;
-        }
-        if (rc != 0)
-            return rc;
-        if (origin > self->txn_watermark) /* after sw_stage_defer_watermark */
-            self->txn_watermark = origin;
     }
     return 0;
 }
@@ -558,7 +604,8 @@ sw_stage_run (sw_stage_t *self, zsock_t *pipe)
         if (zpoller_terminated (poller))
             break;
         /* Drain every ready message into one batch. */
-        while (self->n_batch < SW_STAGE_BATCH_MAX && s_recv (self))
+        while (self->n_batch < SW_STAGE_BATCH_MAX && self->n_messages < SW_STAGE_BATCH_MAX
+               && s_recv (self))
             ;
         bool gc = self->out && sw_link_out_needs_gc (self->out);
         bool tick = self->out && self->forwarded < self->watermark

@@ -23,6 +23,7 @@ typedef struct {
     zmsg_t *batch[4096];
     size_t n_batch;
     uint64_t next_order;
+    size_t batches;      /* "HOPS" messages received */
 } s_rig_t;
 
 static const sw_link_opts_t s_opts = { 1000, 40, 160 };
@@ -94,20 +95,55 @@ s_send (s_rig_t *r, int from, int to)
     sw_link_out_pump (r->out);
 }
 
+static int s_record (s_rig_t *r, MDB_txn *txn, const void *data, size_t size);
+
 /* The receiver's batch: count each payload's applications, record order. */
 static int
 s_apply (MDB_txn *txn, void *arg)
 {
     s_rig_t *r = arg;
     for (size_t i = 0; i < r->n_batch; i++) {
-        zframe_t *payload;
         int rc;
-        if (sw_link_in_accept (r->in, txn, r->batch[i], &payload, &rc) != SW_LINK_APPLY) {
-            if (rc)
+        zframe_t *peer = zmsg_first (r->batch[i]), *cmd = zmsg_next (r->batch[i]);
+        zframe_t *stream = zmsg_next (r->batch[i]), *seqf = zmsg_next (r->batch[i]);
+        zframe_t *body = zmsg_next (r->batch[i]);
+        assert_non_null (body);
+        assert_int_equal (zframe_size (seqf), 8);
+        bool multi = zframe_streq (cmd, "HOPS");
+        if (multi)
+            r->batches++;
+        else
+            assert_true (zframe_streq (cmd, "HOP"));
+        uint64_t seq = sw_be_u64 (zframe_data (seqf));
+        const uint8_t *p = zframe_data (body), *end = p + zframe_size (body), *data = p;
+        size_t size = zframe_size (body);
+        bool single = !multi;
+        while (multi ? sw_link_batch_next (&p, end, &data, &size) : single) {
+            single = false;
+            if (sw_link_in_accept_seq (r->in, txn, zframe_data (peer), zframe_size (peer),
+                                       zframe_data (stream), zframe_size (stream), seq++, &rc)
+                != SW_LINK_APPLY) {
+                if (rc)
+                    return rc;
+                continue;
+            }
+            if ((rc = s_record (r, txn, data, size)) != 0)
                 return rc;
-            continue;
         }
-        MDB_val k = { zframe_size (payload), zframe_data (payload) }, v;
+        if (multi)
+            assert_true (p == end); /* every message of the batch read */
+    }
+    return 0;
+}
+
+/* One message applied: count it, note its order. */
+static int
+s_record (s_rig_t *r, MDB_txn *txn, const void *data, size_t size)
+{
+    int rc;
+    {
+        /* counted by the "m%05d" each payload starts with */
+        MDB_val k = { size < 6 ? size : 6, (void *) data }, v;
         uint64_t count = 0;
         if (mdb_get (txn, r->applied, &k, &v) == 0)
             count = sw_be_u64 (v.mv_data);
@@ -119,7 +155,7 @@ s_apply (MDB_txn *txn, void *arg)
             return rc;
         uint8_t ok[8];
         sw_u64_be (r->next_order++, ok);
-        MDB_val ko = { 8, ok }, vo = { zframe_size (payload), zframe_data (payload) };
+        MDB_val ko = { 8, ok }, vo = { size, (void *) data };
         if ((rc = mdb_put (txn, r->order, &ko, &vo, MDB_APPEND)) != 0)
             return rc;
     }
@@ -219,6 +255,103 @@ test_sender_restart_resends_unacked (void **state)
     s_rig_destroy (&r);
 }
 
+/* Appends messages from..to, those in big[] padded to big_size bytes and
+ * the one numbered huge to huge_size. */
+typedef struct {
+    s_rig_t *r;
+    int from, to;
+    const int *big;
+    size_t big_size;
+    int huge;
+    size_t huge_size;
+} s_mixed_t;
+
+static int
+s_append_mixed (MDB_txn *txn, void *arg)
+{
+    s_mixed_t *s = arg;
+    char *m = calloc (1, s->huge_size + 32);
+    assert_non_null (m);
+    int rc = 0;
+    for (int i = s->from; rc == 0 && i < s->to; i++) {
+        size_t n = (size_t) snprintf (m, 32, "m%05d", i), want = n;
+        for (const int *b = s->big; *b >= 0; b++)
+            if (*b == i)
+                want = s->big_size;
+        if (i == s->huge)
+            want = s->huge_size;
+        memset (m + n, 'x', want - n);
+        rc = sw_link_out_append (s->r->out, txn, m, want);
+    }
+    free (m);
+    return rc;
+}
+
+/* What one pump finds committed goes out in batches ("HOPS") of at most
+ * SW_LINK_BATCH_MAX messages and SW_LINK_BATCH_BYTES (a message bigger
+ * than that goes alone, as "HOP"); every message is applied once, in
+ * order, also when the acks are lost and every batch comes again. */
+static void
+test_batches_within_limits_applied_once (void **state)
+{
+    s_rig_t *r = s_rig_new ("inproc://link-5");
+    static const int big[] = { 100, 400, 401, -1 };
+    size_t big_size = SW_LINK_BATCH_BYTES / 2 + 1000;   /* two never share a batch */
+    size_t huge_size = SW_LINK_BATCH_BYTES + 5000;
+    s_mixed_t m = { r, 0, 700, big, big_size, 600, huge_size };
+    assert_int_equal (sw_store_write (r->ss, s_append_mixed, &m), 0);
+    sw_link_out_pump (r->out);
+    zclock_sleep (20);
+    while (zsock_events (r->router) & ZMQ_POLLIN)
+        r->batch[r->n_batch++] = zmsg_recv (r->router);
+    /* 0-255 (the count), 256-400 (401 would pass the bytes), 401-599 (600
+     * would), 600 alone, 601-699 */
+    static const char *cmds[] = { "HOPS", "HOPS", "HOPS", "HOP", "HOPS" };
+    assert_int_equal (r->n_batch, 5);
+    for (size_t i = 0; i < r->n_batch; i++) {
+        zframe_t *cmd = zmsg_first (r->batch[i]);
+        cmd = zmsg_next (r->batch[i]);
+        assert_true (zframe_streq (cmd, cmds[i]));
+        zframe_t *body = zmsg_last (r->batch[i]);
+        assert_true (i == 3 ? zframe_size (body) == huge_size
+                            : zframe_size (body) <= SW_LINK_BATCH_BYTES);
+    }
+    uint64_t saved = r->next_order;
+    if (sw_store_write (r->rs, s_apply, r) != 0)
+        r->next_order = saved;
+    assert_int_equal (r->batches, 4);
+    sw_link_in_reset (r->in);               /* the acks are lost */
+    for (size_t i = 0; i < r->n_batch; i++)
+        zmsg_destroy (&r->batch[i]);
+    r->n_batch = 0;
+    zclock_sleep (60);
+    sw_link_out_tick (r->out);              /* everything again, in batches */
+    s_receive (r, true);
+    assert_int_equal (sw_link_out_acked (r->out), 700);
+
+    MDB_txn *txn;
+    assert_int_equal (sw_store_read (r->rs, &txn), 0);
+    MDB_stat st;
+    mdb_stat (txn, r->applied, &st);
+    assert_int_equal (st.ms_entries, 700);
+    for (int i = 0; i < 700; i++) {
+        char k6[32];
+        snprintf (k6, sizeof k6, "m%05d", i);
+        MDB_val k = { 6, k6 }, v;
+        assert_int_equal (mdb_get (txn, r->applied, &k, &v), 0);
+        assert_int_equal (sw_be_u64 (v.mv_data), 1);
+        uint8_t ok[8];
+        sw_u64_be ((uint64_t) i, ok);
+        MDB_val ko = { 8, ok };
+        assert_int_equal (mdb_get (txn, r->order, &ko, &v), 0);
+        bool is_big = i == 100 || i == 400 || i == 401;
+        assert_int_equal (v.mv_size, i == 600 ? huge_size : is_big ? big_size : 6);
+        assert_memory_equal (v.mv_data, k6, 6);
+    }
+    mdb_txn_abort (txn);
+    s_rig_destroy (&r);
+}
+
 static int
 s_nothing (MDB_txn *txn, void *arg)
 {
@@ -267,11 +400,9 @@ s_undo_batch (MDB_txn *txn, void *arg)
             sw_link_in_undo (u->in);
             continue;
         }
-        uint8_t sb[8];
-        sw_u64_be (*q, sb);
         int rc;
-        u->got[u->n++] = sw_link_in_accept_parts (u->in, txn, "peer", 4, stream, sizeof stream,
-                                                  sb, sizeof sb, &rc);
+        u->got[u->n++]
+            = sw_link_in_accept_seq (u->in, txn, "peer", 4, stream, sizeof stream, *q, &rc);
         if (rc)
             return rc;
     }
@@ -332,6 +463,7 @@ main (void)
         cmocka_unit_test (test_sender_restart_resends_unacked),
         cmocka_unit_test (test_acked_entries_collected_sequence_never_repeats),
         cmocka_unit_test (test_undo_takes_back_the_last_apply),
+        cmocka_unit_test (test_batches_within_limits_applied_once),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -39,6 +39,11 @@ done
 [ "$(jq -r .yellow "$WORK/digest.json")" = "$N" ] \
     || fail "express report counts $(jq -r .yellow "$WORK/digest.json") yellow, want $N"
 [ "$(jq -r '.no_report | length' "$WORK/digest.json")" = "$N" ] || fail "no_report list"
+# each project listed once in every list (none doubled by a slice redone)
+for f in '.projects | length' '[.projects[].project_id] | unique | length' '.flagged | length' \
+         '[.commissioners[].projects | length] | add'; do
+    [ "$(jq -r "$f" "$WORK/digest.json")" = "$N" ] || fail "express report: $f is not $N"
+done
 
 sw --json subscribe --no-follow --from 1 warning. >"$WORK/events"
 events=$(wc -l <"$WORK/events")

@@ -44,7 +44,10 @@ sw_store_t *sw_store_open (const char *dir, size_t map_size, char *err, size_t e
                                  closes: for a store whose transactions can
                                  be huge (a period close over 1 M projects),
                                  that is hundreds of MB of heap. Same
-                                 durability (the map is synced at commit). */
+                                 durability (the map is synced at commit).
+                                 No service uses it now: with small
+                                 transactions it costs write faults and
+                                 msync (services/rules/README.md). */
 sw_store_t *sw_store_open_ex (const char *dir, size_t map_size, unsigned flags, char *err,
                               size_t errlen);
 /* Closes the environment and releases the lock. Safe on NULL and twice. */

@@ -1231,12 +1231,11 @@ s_open (rules_t *self, char *err, size_t errlen)
     if (policy && *policy
         && rules_policy_config_load (&self->policy, policy, err, errlen) != 0)
         return -1;
-    /* A period close writes thousands of pages per transaction (a slice of
-     * states, events and hop messages; the express report): in place in the
-     * map, not as heap copies LMDB would keep afterwards. */
-    self->store = sw_store_open_ex (self->args->data_dir,
-                                    (size_t) sw_config_get_int (cfg, "map-size", 64 << 20),
-                                    SW_STORE_WRITEMAP, err, errlen);
+    /* Not MDB_WRITEMAP (services/rules/README.md): a close's transactions
+     * are slices, its express report is encoded as it is read. */
+    self->store = sw_store_open (self->args->data_dir,
+                                 (size_t) sw_config_get_int (cfg, "map-size", 64 << 20), err,
+                                 errlen);
     if (!self->store)
         return -1;
     if (sw_store_dbi (self->store, "projects", 0, &self->projects) != 0

@@ -40,15 +40,25 @@ s_out_begin (MDB_txn *txn, void *arg)
     self->txn_gc = self->gc_done;
     if (self->acked <= self->gc_done)
         return 0;
-    /* Sequential keys: each delete touches the same few pages. */
-    for (uint64_t seq = self->gc_done + 1; seq <= self->acked; seq++) {
-        uint8_t kb[8];
-        sw_u64_be (seq, kb);
-        MDB_val k = { 8, kb };
-        int rc = mdb_del (txn, self->outbox, &k, NULL);
-        if (rc != 0 && rc != MDB_NOTFOUND)
-            return rc;
+    /* Sequential keys: one cursor deletes from the oldest on (a step per
+     * entry, not a search), each delete touching the same few pages. */
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->outbox, &cur);
+    if (rc != 0)
+        return rc;
+    uint8_t kb[8];
+    sw_u64_be (self->gc_done + 1, kb);
+    MDB_val k = { 8, kb }, v;
+    for (rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+         rc == 0 && k.mv_size == 8 && sw_be_u64 (k.mv_data) <= self->acked;
+         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        rc = mdb_cursor_del (cur, 0);
+        if (rc != 0)
+            break;
     }
+    mdb_cursor_close (cur);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
     self->txn_gc = self->acked;
     return 0;
 }

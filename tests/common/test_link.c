@@ -367,6 +367,14 @@ test_acked_entries_collected_sequence_never_repeats (void **state)
     assert_true (sw_link_out_needs_gc (r->out));
     assert_int_equal (sw_store_write (r->ss, s_nothing, NULL), 0); /* any batch collects */
     assert_false (sw_link_out_needs_gc (r->out));
+    MDB_dbi outbox;
+    assert_int_equal (sw_store_dbi (r->ss, "down.outbox", 0, &outbox), 0);
+    MDB_txn *txn;
+    assert_int_equal (sw_store_read (r->ss, &txn), 0);
+    MDB_stat st;
+    assert_int_equal (mdb_stat (txn, outbox, &st), 0);
+    assert_int_equal (st.ms_entries, 0); /* every acknowledged entry deleted */
+    mdb_txn_abort (txn);
     /* a restart after the outbox emptied keeps counting from 21 */
     sw_link_out_destroy (&r->out);
     r->out = sw_link_out_new (r->ss, "down", r->dealer, &s_opts);

@@ -5,6 +5,7 @@
 #include "sw_calendar.h"
 #include "sw_registry.h"
 #include "sw_log.h"
+#include "sw_pb.h"
 #include "sw_stage.h"
 #include "sw_wire.h"
 
@@ -12,6 +13,15 @@
 #include <string.h>
 
 #define RULES_KEEP_PERIODS 16
+/* Projects kept parsed in memory (about 1 KB each); past this the cache
+ * starts again empty. */
+#define RULES_CACHE_MAX 16384
+
+/* A project as last stored: its def and state, parsed. */
+typedef struct {
+    Sitewatch__V1__ProjectDef *def;
+    Sitewatch__V1__RulesProjectState *st;
+} rules_project_t;
 
 typedef struct {
     sw_service_args_t *args;
@@ -24,6 +34,11 @@ typedef struct {
     sw_registry_clock_t cal;       /* the registry's calendar (cal.now in a batch) */
     size_t close_slice;            /* projects judged per transaction at a close */
     bool close_going;              /* this process has judged part of a close */
+    /* Parsed projects by id, as stored by the last committed batch and the
+     * one under way (write-through: every change is also put in "states").
+     * A batch that does not commit empties it (its changes are gone). */
+    zhashx_t *cache;
+    bool cache_dirty;              /* a batch began and has not committed */
 } rules_t;
 
 /* ------------------------------------------------------------- storage */
@@ -57,6 +72,51 @@ static int
 s_put (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCMessage *m)
 {
     return s_put_flags (txn, dbi, key, klen, m, 0);
+}
+
+static void
+s_project_free (void **item)
+{
+    rules_project_t *p = *item;
+    if (!p)
+        return;
+    sitewatch__v1__project_def__free_unpacked (p->def, NULL);
+    sitewatch__v1__rules_project_state__free_unpacked (p->st, NULL);
+    free (p);
+    *item = NULL;
+}
+
+/* A project's def and state for a change inside txn: from the cache, or
+ * read and kept there. NULL with *rc (MDB_NOTFOUND: no such project). The
+ * project stays valid until the next s_project call: its state may be
+ * changed in place, and must then be stored (s_judge_one). */
+static rules_project_t *
+s_project (rules_t *self, MDB_txn *txn, const char *id, int *rc)
+{
+    rules_project_t *p = zhashx_lookup (self->cache, id);
+    if (p) {
+        *rc = 0;
+        return p;
+    }
+    Sitewatch__V1__ProjectDef *def
+        = s_get (txn, self->projects, id, &sitewatch__v1__project_def__descriptor, rc);
+    if (!def)
+        return NULL;
+    Sitewatch__V1__RulesProjectState *st
+        = s_get (txn, self->states, id, &sitewatch__v1__rules_project_state__descriptor, rc);
+    if (!st) {
+        sitewatch__v1__project_def__free_unpacked (def, NULL);
+        return NULL;
+    }
+    p = malloc (sizeof *p);
+    if (!p)
+        abort ();
+    p->def = def;
+    p->st = st;
+    if (zhashx_size (self->cache) >= RULES_CACHE_MAX)
+        zhashx_purge (self->cache);
+    zhashx_insert (self->cache, def->id, p);
+    return p;
 }
 
 /* Keys "<project>\0<seq>" keep a project's reports and events together. */
@@ -581,6 +641,7 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
             break;
         /* The close's changes belong to no message before it is complete. */
         sw_stage_defer_watermark (self->stage);
+        zhashx_purge (self->cache); /* it stores states of its own */
         /* Resume after the last project judged, if this close began. */
         uint8_t from[8 + 256];
         size_t from_len = 0;
@@ -695,6 +756,7 @@ s_apply_registry (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *ms
         return 0;
     }
     sw_registry_clock_set (&self->cal, &cal);
+    zhashx_purge (self->cache); /* defs and states are stored anew below */
 
     /* The registry without its projects keeps zone, calendar and people. */
     Sitewatch__V1__Registry head = *reg;
@@ -778,12 +840,11 @@ s_remember_period (Sitewatch__V1__RulesProjectState *st, int64_t period)
  * big-endian; 0 for none), then the packed Report: a project's reports are
  * a chain from its state's last_report_seq. */
 static int
-s_log_report (rules_t *self, MDB_txn *txn, Sitewatch__V1__RulesProjectState *st, uint64_t seq,
-              const Sitewatch__V1__Report *r)
+s_log_reserve (rules_t *self, MDB_txn *txn, Sitewatch__V1__RulesProjectState *st, uint64_t seq,
+               size_t n, uint8_t **body)
 {
     uint8_t key[8];
     sw_u64_be (seq, key);
-    size_t n = protobuf_c_message_get_packed_size (&r->base);
     MDB_val k = { 8, key }, v = { 8 + n, NULL };
     int rc = mdb_put (txn, self->report_log, &k, &v, MDB_RESERVE | MDB_APPEND);
     if (rc == MDB_KEYEXIST) /* not past the last key (never in order): a plain put */
@@ -791,9 +852,33 @@ s_log_report (rules_t *self, MDB_txn *txn, Sitewatch__V1__RulesProjectState *st,
     if (rc != 0)
         return rc;
     sw_u64_be (st->last_report_seq, v.mv_data);
-    protobuf_c_message_pack (&r->base, (uint8_t *) v.mv_data + 8);
+    *body = (uint8_t *) v.mv_data + 8;
     st->last_report_seq = seq;
     return 0;
+}
+
+static int
+s_log_report (rules_t *self, MDB_txn *txn, Sitewatch__V1__RulesProjectState *st, uint64_t seq,
+              const Sitewatch__V1__Report *r)
+{
+    uint8_t *body;
+    size_t n = protobuf_c_message_get_packed_size (&r->base);
+    int rc = s_log_reserve (self, txn, st, seq, n, &body);
+    if (rc == 0)
+        protobuf_c_message_pack (&r->base, body);
+    return rc;
+}
+
+/* The same with the report's encoding as it came. */
+static int
+s_log_bytes (rules_t *self, MDB_txn *txn, Sitewatch__V1__RulesProjectState *st, uint64_t seq,
+             const uint8_t *bytes, size_t size)
+{
+    uint8_t *body;
+    int rc = s_log_reserve (self, txn, st, seq, size, &body);
+    if (rc == 0)
+        memcpy (body, bytes, size);
+    return rc;
 }
 
 /* A project's reports from the log, oldest first, appended to *items. */
@@ -829,21 +914,64 @@ s_logged_reports (rules_t *self, MDB_txn *txn, uint64_t last, Sitewatch__V1__Rep
     }
 }
 
+/* What a report changes, read from its unpacked form or its encoding. */
+typedef struct {
+    Sitewatch__V1__Source source;
+    int64_t observed_at;
+    int32_t percent_bp;
+    const char *legitimate_reason;
+    const uint8_t *bytes; /* the Report's encoding, logged as it is (NULL: pack it) */
+    size_t size;
+} s_report_t;
+
+/* A report's effects on its project's state (its problems aside), logged
+ * and judged. r: the unpacked report, when rep->bytes is NULL. */
+static int
+s_report_effects (rules_t *self, MDB_txn *txn, rules_project_t *project, const s_report_t *rep,
+                  const Sitewatch__V1__Report *r, uint64_t seq, int64_t at)
+{
+    Sitewatch__V1__RulesProjectState *st = project->st;
+    if (!st->has_actual || rep->observed_at >= st->actual_observed_at) {
+        st->has_actual = true;
+        st->actual_bp = rep->percent_bp;
+        st->actual_observed_at = rep->observed_at;
+    }
+    /* A reason claimed again in the same words keeps its decision; a new
+     * one waits for an operator. */
+    if (rep->legitimate_reason && *rep->legitimate_reason
+        && !(st->reason_state == RULES_REASON_APPROVED
+             && strcmp (st->reason_text, rep->legitimate_reason) == 0)) {
+        if (st->reason_text != protobuf_c_empty_string)
+            free (st->reason_text);
+        st->reason_text = strdup (rep->legitimate_reason);
+        if (!st->reason_text)
+            abort ();
+        st->reason_state = RULES_REASON_PENDING;
+    }
+    int64_t period = sw_calendar_period_of_day (
+        self->cal.now, sw_calendar_local_day (self->cal.now, rep->observed_at));
+    s_remember_period (st, period);
+    s_count_channel (st, period, rep->source);
+    st->reports++;
+    st->last_report_at = at;
+    int rc = rep->bytes ? s_log_bytes (self, txn, st, seq, rep->bytes, rep->size)
+                        : s_log_report (self, txn, st, seq, r);
+    if (rc == 0)
+        rc = s_judge_one (self, txn, project->def, st, at, false, 0);
+    return rc;
+}
+
 static int
 s_apply_report (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
 {
     Sitewatch__V1__Report *r = msg->report;
     int rc;
-    Sitewatch__V1__ProjectDef *def
-        = s_get (txn, self->projects, r->project_id, &sitewatch__v1__project_def__descriptor, &rc);
-    if (!def || !self->cal.now)
-        return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
-    Sitewatch__V1__RulesProjectState *st
-        = s_get (txn, self->states, r->project_id, &sitewatch__v1__rules_project_state__descriptor, &rc);
-    if (!st) {
-        sitewatch__v1__project_def__free_unpacked (def, NULL);
+    if (!self->cal.now)
+        return 0;
+    rules_project_t *project = s_project (self, txn, r->project_id, &rc);
+    if (!project)
         return rc == MDB_NOTFOUND ? 0 : rc;
-    }
+    Sitewatch__V1__RulesProjectState *st = project->st;
     /* Problems get their ids here: <report_id>/<n>, from 1. */
     for (size_t i = 0; i < r->n_problems; i++) {
         char pid[300];
@@ -875,41 +1003,88 @@ s_apply_report (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
         }
         st->n_open_problems = keep;
     }
-    if (!st->has_actual || r->observed_at >= st->actual_observed_at) {
-        st->has_actual = true;
-        st->actual_bp = r->percent_bp;
-        st->actual_observed_at = r->observed_at;
-    }
-    /* A reason claimed again in the same words keeps its decision; a new
-     * one waits for an operator. */
-    if (r->legitimate_reason && *r->legitimate_reason
-        && !(st->reason_state == RULES_REASON_APPROVED
-             && strcmp (st->reason_text, r->legitimate_reason) == 0)) {
-        if (st->reason_text != protobuf_c_empty_string)
-            free (st->reason_text);
-        st->reason_text = strdup (r->legitimate_reason);
-        if (!st->reason_text)
-            abort ();
-        st->reason_state = RULES_REASON_PENDING;
-    }
-    s_remember_period (st, sw_calendar_period_of_day (
-                               self->cal.now, sw_calendar_local_day (self->cal.now, r->observed_at)));
-    s_count_channel (st, sw_calendar_period_of_day (
-                             self->cal.now, sw_calendar_local_day (self->cal.now, r->observed_at)),
-                     r->source);
-    st->reports++;
-    st->last_report_at = msg->at;
-    rc = s_log_report (self, txn, st, msg->origin_seq, r);
-    if (rc == 0)
-        rc = s_judge_one (self, txn, def, st, msg->at, false, 0);
+    s_report_t rep = { r->source, r->observed_at, r->percent_bp, r->legitimate_reason, NULL, 0 };
+    rc = s_report_effects (self, txn, project, &rep, r, msg->origin_seq, msg->at);
     if (rc == 0 && (r->n_problems || r->n_resolves)) {
         /* Problems open supervision cases: escalation needs them, with ids. */
         Sitewatch__V1__ChainMsg fwd = *msg;
         rc = sw_stage_forward (self->stage, txn, &fwd);
     }
-    sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
-    sitewatch__v1__project_def__free_unpacked (def, NULL);
     return rc;
+}
+
+/* A report as it came (no problems, nothing resolved: the common case),
+ * read from its encoding without unpacking it, and logged as it is. */
+static int
+s_apply_report_raw (rules_t *self, MDB_txn *txn, const sw_stage_raw_t *raw)
+{
+    s_report_t rep = { 0, 0, 0, "", raw->body_data, raw->body_size };
+    char id[257], reason_buf[512];
+    char *reason = NULL;
+    size_t id_len = 0;
+    sw_pb_reader_t rd;
+    sw_pb_field_t f;
+    sw_pb_reader (&rd, raw->body_data, raw->body_size);
+    while (sw_pb_next (&rd, &f)) {
+        switch (f.number) {
+        case 2: /* project_id */
+            if (f.wire != SW_PB_LEN || f.size >= sizeof id)
+                return SW_STAGE_UNPACK;
+            memcpy (id, f.data, f.size);
+            id_len = f.size;
+            break;
+        case 4: /* source */
+            if (f.wire != SW_PB_VARINT)
+                return SW_STAGE_UNPACK;
+            rep.source = (Sitewatch__V1__Source) (int32_t) f.value;
+            break;
+        case 5: /* observed_at */
+            if (f.wire != SW_PB_VARINT)
+                return SW_STAGE_UNPACK;
+            rep.observed_at = (int64_t) f.value;
+            break;
+        case 6: /* percent_bp */
+            if (f.wire != SW_PB_VARINT)
+                return SW_STAGE_UNPACK;
+            rep.percent_bp = (int32_t) f.value;
+            break;
+        case 9: /* legitimate_reason */
+            if (f.wire != SW_PB_LEN)
+                return SW_STAGE_UNPACK;
+            if (f.size < sizeof reason_buf) {
+                memcpy (reason_buf, f.data, f.size);
+                reason_buf[f.size] = 0;
+                rep.legitimate_reason = reason_buf;
+            }
+            else {
+                free (reason);
+                reason = malloc (f.size + 1);
+                if (!reason)
+                    abort ();
+                memcpy (reason, f.data, f.size);
+                reason[f.size] = 0;
+                rep.legitimate_reason = reason;
+            }
+            break;
+        case 7:
+        case 8: /* problems, resolves: the full path gives them ids */
+            free (reason);
+            return SW_STAGE_UNPACK;
+        default:
+            break;
+        }
+    }
+    if (rd.bad) {
+        free (reason);
+        return SW_STAGE_UNPACK; /* protobuf-c judges it (and it is logged) */
+    }
+    id[id_len] = 0;
+    int rc = 0;
+    rules_project_t *project = self->cal.now ? s_project (self, txn, id, &rc) : NULL;
+    if (project)
+        rc = s_report_effects (self, txn, project, &rep, NULL, raw->origin_seq, raw->at);
+    free (reason);
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 static int
@@ -917,13 +1092,12 @@ s_apply_reason (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
 {
     const Sitewatch__V1__ReasonCommand *c = msg->reason;
     int rc;
-    Sitewatch__V1__ProjectDef *def
-        = s_get (txn, self->projects, c->project_id, &sitewatch__v1__project_def__descriptor, &rc);
-    if (!def || !self->cal.now)
-        return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
-    Sitewatch__V1__RulesProjectState *st
-        = s_get (txn, self->states, c->project_id, &sitewatch__v1__rules_project_state__descriptor, &rc);
-    if (st) {
+    if (!self->cal.now)
+        return 0;
+    rules_project_t *project = s_project (self, txn, c->project_id, &rc);
+    if (project) {
+        const Sitewatch__V1__ProjectDef *def = project->def;
+        Sitewatch__V1__RulesProjectState *st = project->st;
         int32_t today = sw_calendar_local_day (self->cal.now, msg->at);
         switch (c->op) {
         case SITEWATCH__V1__REASON_COMMAND__OP__OP_APPROVE:
@@ -947,9 +1121,7 @@ s_apply_reason (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
             break;
         }
         rc = s_judge_one (self, txn, def, st, msg->at, false, 0);
-        sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
     }
-    sitewatch__v1__project_def__free_unpacked (def, NULL);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -960,6 +1132,9 @@ s_begin (void *svc)
 {
     rules_t *self = svc;
     sw_registry_clock_begin (&self->cal);
+    if (self->cache_dirty)
+        zhashx_purge (self->cache); /* the batch before did not commit */
+    self->cache_dirty = true;
 }
 
 static void
@@ -967,6 +1142,7 @@ s_committed (void *svc)
 {
     rules_t *self = svc;
     sw_registry_clock_commit (&self->cal);
+    self->cache_dirty = false;
 }
 
 static int
@@ -996,6 +1172,21 @@ s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
     default:
         return 0;
     }
+}
+
+/* A report without problems is applied from its encoding; everything else
+ * is unpacked and given to s_apply. */
+static int
+s_apply_raw (void *svc, MDB_txn *txn, const sw_stage_raw_t *raw)
+{
+    rules_t *self = svc;
+    if (raw->body != SITEWATCH__V1__CHAIN_MSG__BODY_REPORT)
+        return SW_STAGE_UNPACK;
+    /* Period closes first, as in s_apply. */
+    int rc = s_close_periods (self, txn, raw->at);
+    if (rc != 0)
+        return rc;
+    return s_apply_report_raw (self, txn, raw);
 }
 
 /* ------------------------------------------------------------- queries */
@@ -1212,7 +1403,8 @@ s_query (void *svc, const Sitewatch__V1__Request *req, bool final, uint8_t **res
     return SW_STAGE_ANSWERED;
 }
 
-static const sw_stage_ops_t s_ops = { s_begin, s_apply, s_committed, s_query, NULL, NULL };
+static const sw_stage_ops_t s_ops
+    = { s_begin, s_apply, s_committed, s_query, NULL, s_apply_raw };
 
 /* ---------------------------------------------------------------- actor */
 
@@ -1272,11 +1464,14 @@ rules_actor (zsock_t *pipe, void *arg)
     if (!self)
         abort ();
     self->args = arg;
+    self->cache = zhashx_new ();
+    zhashx_set_destructor (self->cache, s_project_free);
     char err[512] = "";
     int rc = s_open (self, err, sizeof err);
     sw_service_serve (pipe, self->args, rc, err, sw_stage_serve, self->stage);
     sw_stage_destroy (&self->stage);
     sw_registry_clock_destroy (&self->cal);
+    zhashx_destroy (&self->cache);
     sw_store_close (&self->store);
     free (self);
 }

@@ -57,9 +57,13 @@ struct sw_stage_t {
     size_t n_messages;   /* chain messages in the batch (a "HOPS" holds many) */
     size_t consumed;     /* messages of the batch done (the rest wait: AGAIN) */
     uint64_t watermark_before;  /* txn_watermark before the message being applied */
+    int commit_window_ms;       /* see sw_stage_set_commit_window */
+    size_t commit_window_min;
+    uint64_t txn_out_seq;       /* the outbox's next sequence when the batch began */
     s_query_t *pending[SW_STAGE_MAX_PENDING];
     size_t n_pending;
     uint64_t applied_total, duplicates_total;
+    uint64_t held_total;        /* batches the commit window kept open */
 };
 
 static int
@@ -70,6 +74,7 @@ s_stage_begin (MDB_txn *txn, void *arg)
     self->txn_watermark = self->watermark;
     self->txn_forwarded = self->forwarded;
     self->txn_ticked = false;
+    self->txn_out_seq = self->out ? sw_link_out_next_seq (self->out) : 0;
     if (self->ops->begin)
         self->ops->begin (self->svc);
     return 0;
@@ -516,12 +521,12 @@ s_apply_one (sw_stage_t *self, MDB_txn *txn, const uint8_t *data, size_t size)
     return rc;
 }
 
+/* Applies messages from..n_batch of the batch. SW_STAGE_AGAIN: stopped at
+ * a message to be applied again later (self->consumed says where). */
 static int
-s_apply_batch (MDB_txn *txn, void *arg)
+s_apply_from (sw_stage_t *self, MDB_txn *txn, size_t from)
 {
-    sw_stage_t *self = arg;
-    self->consumed = self->n_batch;
-    for (size_t i = 0; i < self->n_batch; i++) {
+    for (size_t i = from; i < self->n_batch; i++) {
         zmq_msg_t *part = self->batch[i].part;
         if (zmq_msg_size (&part[3]) != 8)
             continue;
@@ -547,13 +552,58 @@ s_apply_batch (MDB_txn *txn, void *arg)
                  * is neither acknowledged nor counted) and the rest wait
                  * (those of its batch before it come back as duplicates). */
                 self->consumed = i;
-                return 0;
+                return rc;
             }
             if (rc != 0)
                 return rc;
         }
     }
     return 0;
+}
+
+/* The commit window: keeps the batch open for more messages while it has
+ * sent nothing on, nobody waits for an answer, and the window since start
+ * (mono ms) is not over. True when more messages joined the batch. */
+static bool
+s_window_more (sw_stage_t *self, int64_t start)
+{
+    if (self->commit_window_ms <= 0 || self->n_pending || self->n_messages < self->commit_window_min
+        || (self->out && sw_link_out_next_seq (self->out) != self->txn_out_seq))
+        return false;
+    size_t before = self->n_batch;
+    while (self->n_batch < SW_STAGE_BATCH_MAX && self->n_messages < SW_STAGE_BATCH_MAX
+           && !self->n_pending) {
+        if (s_recv (self))
+            continue;
+        int64_t left = start + self->commit_window_ms - zclock_mono ();
+        if (left <= 0)
+            break;
+        zmq_pollitem_t item = { zsock_resolve (self->router), 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, (long) left) <= 0)
+            break; /* the window is over (or interrupted) */
+    }
+    return self->n_batch > before;
+}
+
+static int
+s_apply_batch (MDB_txn *txn, void *arg)
+{
+    sw_stage_t *self = arg;
+    int64_t start = zclock_mono ();
+    size_t from = 0;
+    for (bool held = false;; held = true) {
+        int rc = s_apply_from (self, txn, from);
+        if (rc == SW_STAGE_AGAIN)
+            return 0;
+        if (rc != 0)
+            return rc;
+        from = self->n_batch;
+        self->consumed = self->n_batch;
+        if (!s_window_more (self, start)) {
+            self->held_total += held;
+            return 0;
+        }
+    }
 }
 
 static int
@@ -644,7 +694,8 @@ sw_stage_run (sw_stage_t *self, zsock_t *pipe)
             worked = true; /* an answer (a fetch of an express report) can be large */
     }
     zpoller_destroy (&poller);
-    sw_info (self->name, "stopped", "watermark=%llu", (unsigned long long) self->watermark);
+    sw_info (self->name, "stopped", "watermark=%llu held=%llu", (unsigned long long) self->watermark,
+             (unsigned long long) self->held_total);
     return result;
 }
 
@@ -652,6 +703,13 @@ int
 sw_stage_serve (void *stage, zsock_t *pipe)
 {
     return sw_stage_run (stage, pipe);
+}
+
+void
+sw_stage_set_commit_window (sw_stage_t *self, int ms, size_t min_messages)
+{
+    self->commit_window_ms = ms > 0 ? ms : 0;
+    self->commit_window_min = min_messages;
 }
 
 void

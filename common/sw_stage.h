@@ -74,6 +74,18 @@ sw_stage_t *sw_stage_new (const char *name, sw_store_t *store, const char *liste
                           size_t errlen);
 void sw_stage_destroy (sw_stage_t **self_p);
 
+/* Group commit across loop turns: a batch of at least min_messages that
+ * has sent nothing on may stay open up to ms (from its start) for more
+ * messages. Under load, a stage whose input mostly changes nothing
+ * downstream (rules, for on-plan reports) then commits and syncs a few
+ * times per window instead of once per upstream batch. A small batch (light
+ * load) commits at once, as does a batch that forwards a message (a warning
+ * event goes on without waiting), or when a query arrives, or when the batch
+ * is full. Acknowledgements still follow the commit. ms 0 (the default):
+ * every loop turn commits. The "stopped" log line counts the batches held
+ * (held=). */
+void sw_stage_set_commit_window (sw_stage_t *self, int ms, size_t min_messages);
+
 /* Runs the loop until "$TERM" arrives on pipe (pipe may be NULL: then until
  * SIGINT/SIGTERM). Returns 0 on a clean stop, -1 on a fatal storage error. */
 int sw_stage_run (sw_stage_t *self, zsock_t *pipe);

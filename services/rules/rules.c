@@ -33,6 +33,8 @@ typedef struct {
     rules_policy_config_t policy;
     sw_registry_clock_t cal;       /* the registry's calendar (cal.now in a batch) */
     size_t close_slice;            /* projects judged per transaction at a close */
+    int64_t window_ms;             /* the stage's commit window (sw_stage.h) */
+    size_t window_min;
     bool close_going;              /* this process has judged part of a close */
     /* Parsed projects by id, as stored by the last committed batch and the
      * one under way (write-through: every change is also put in "states").
@@ -1419,6 +1421,17 @@ s_open (rules_t *self, char *err, size_t errlen)
         return -1;
     }
     self->close_slice = (size_t) slice;
+    int64_t window = sw_config_get_int (cfg, "commit-window", 10);
+    int64_t window_min = sw_config_get_int (cfg, "commit-window-min", 64);
+    if (window < 0 || window > 1000 || window_min < 1) {
+        snprintf (err, errlen,
+                  "--commit-window must be 0..1000 ms and --commit-window-min at least 1 "
+                  "(got %lld, %lld)",
+                  (long long) window, (long long) window_min);
+        return -1;
+    }
+    self->window_ms = window;
+    self->window_min = (size_t) window_min;
     const char *policy = sw_config_get (cfg, "policy");
     if (policy && *policy
         && rules_policy_config_load (&self->policy, policy, err, errlen) != 0)
@@ -1454,7 +1467,10 @@ s_open (rules_t *self, char *err, size_t errlen)
     self->cal.now = self->cal.committed;
     self->stage = sw_stage_new ("rules", self->store, self->args->rules, self->args->escalation,
                                 &s_ops, self, err, errlen);
-    return self->stage ? 0 : -1;
+    if (!self->stage)
+        return -1;
+    sw_stage_set_commit_window (self->stage, (int) self->window_ms, self->window_min);
+    return 0;
 }
 
 void

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #define INTAKE_BATCH_MAX 2048
+/* Project ids kept in memory (about 80 bytes each); past this, emptied. */
+#define INTAKE_KNOWN_MAX 65536
 
 typedef enum { ITEM_REPLY, ITEM_TXN, ITEM_CLOCK_SHOW, ITEM_PROXY } s_kind_t;
 
@@ -40,6 +42,10 @@ typedef struct {
     zsock_t *front, *hop, *q_rules, *q_escalation, *q_notify;
     sw_link_out_t *out;
     MDB_dbi dedup, projects, meta;
+    /* Known projects (id -> commissioner) as read from "projects": found
+     * here, a report costs no lookup in the tree. Emptied by a registry
+     * import (it rewrites "projects") and when full. */
+    zhashx_t *known;
     sw_clock_t clock, txn_clock;   /* committed, and inside the batch */
     intake_auth_t *auth;           /* NULL: no CURVE, every client an operator */
     int64_t max_skew, max_age;
@@ -148,11 +154,37 @@ s_journal_tick (intake_t *self, MDB_txn *txn)
     return s_journal (self, txn, &msg);
 }
 
+static void
+s_known_free (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
 static int
 s_project_known (intake_t *self, MDB_txn *txn, const char *id, char *commissioner, size_t cap)
 {
-    MDB_val k = { strlen (id), (void *) id }, v;
-    int rc = mdb_get (txn, self->projects, &k, &v);
+    const char *c = zhashx_lookup (self->known, id);
+    MDB_val v;
+    int rc = 0;
+    if (c) {
+        v.mv_size = strlen (c);
+        v.mv_data = (void *) c;
+    }
+    else {
+        MDB_val k = { strlen (id), (void *) id };
+        rc = mdb_get (txn, self->projects, &k, &v);
+        if (rc == 0) {
+            char *copy = malloc (v.mv_size + 1);
+            if (!copy)
+                abort ();
+            memcpy (copy, v.mv_data, v.mv_size);
+            copy[v.mv_size] = 0;
+            if (zhashx_size (self->known) >= INTAKE_KNOWN_MAX)
+                zhashx_purge (self->known);
+            zhashx_insert (self->known, id, copy);
+        }
+    }
     if (rc == 0 && commissioner) {
         size_t n = v.mv_size < cap - 1 ? v.mv_size : cap - 1;
         memcpy (commissioner, v.mv_data, n);
@@ -276,6 +308,9 @@ static int
 s_do_registry (intake_t *self, MDB_txn *txn, s_item_t *item)
 {
     Sitewatch__V1__Registry *reg = item->registry;
+    /* Lookups after this see the new projects, maybe not committed: a batch
+     * that fails to commit ends the process (a replay imports again). */
+    zhashx_purge (self->known);
     for (size_t i = 0; i < reg->n_projects; i++) {
         const Sitewatch__V1__ProjectDef *p = reg->projects[i];
         MDB_val k = { strlen (p->id), p->id }, v = { strlen (p->commissioner), p->commissioner };
@@ -931,6 +966,8 @@ intake_actor (zsock_t *pipe, void *arg)
         abort ();
     self->args = arg;
     self->name = "intake";
+    self->known = zhashx_new ();
+    zhashx_set_destructor (self->known, s_known_free);
     char err[512] = "";
     int rc = s_open (self, err, sizeof err);
     sw_service_serve (pipe, self->args, rc, err, s_run, self);
@@ -939,5 +976,6 @@ intake_actor (zsock_t *pipe, void *arg)
              (unsigned long long) self->accepted, (unsigned long long) self->duplicates,
              (unsigned long long) self->rejected);
     s_close (self);
+    zhashx_destroy (&self->known);
     free (self);
 }

@@ -5,6 +5,7 @@
 #include "sw_clock.h"
 #include "sw_link.h"
 #include "sw_log.h"
+#include "sw_pb.h"
 #include "sw_registry.h"
 #include "sw_store.h"
 #include "sw_wire.h"
@@ -15,6 +16,8 @@
 #define INTAKE_BATCH_MAX 2048
 /* Project ids kept in memory (about 80 bytes each); past this, emptied. */
 #define INTAKE_KNOWN_MAX 65536
+/* s_journal_report's answer for a report it leaves to protobuf-c. */
+#define INTAKE_PACK_IT (-2)
 
 typedef enum { ITEM_REPLY, ITEM_TXN, ITEM_CLOCK_SHOW, ITEM_PROXY } s_kind_t;
 
@@ -33,6 +36,8 @@ typedef struct {
     uint8_t *resp;              /* the answer: resp_inline or the heap */
     size_t resp_size;
     uint8_t resp_inline[INTAKE_RESP_INLINE];
+    zmq_msg_t body;             /* a report's request as it came (has_body) */
+    bool has_body;
 } s_item_t;
 
 typedef struct {
@@ -141,6 +146,56 @@ s_journal (intake_t *self, MDB_txn *txn, Sitewatch__V1__ChainMsg *msg)
     return rc;
 }
 
+/* Journals a report from the bytes it came in (no pack): the ChainMsg head,
+ * then the Report's encoding as the device sent it followed by the fields
+ * intake sets (reporter_id when it was empty, received_at); encodings
+ * concatenate, a later field winning. INTAKE_PACK_IT: the request does not
+ * hold exactly one report field (then s_journal packs it). */
+static int
+s_journal_report (intake_t *self, MDB_txn *txn, s_item_t *item, const char *reporter,
+                  int64_t received_at)
+{
+    const uint8_t *report = NULL;
+    size_t report_size = 0;
+    int found = 0;
+    sw_pb_reader_t rd;
+    sw_pb_field_t f;
+    sw_pb_reader (&rd, zmq_msg_data (&item->body), zmq_msg_size (&item->body));
+    while (sw_pb_next (&rd, &f))
+        if (f.number == SITEWATCH__V1__REQUEST__BODY_REPORT && f.wire == SW_PB_LEN) {
+            report = f.data;
+            report_size = f.size;
+            found++;
+        }
+    if (rd.bad || found != 1)
+        return INTAKE_PACK_IT;
+    uint8_t extra[15 + 15 + 256];
+    size_t el = 0;
+    if (reporter) {
+        size_t rl = strlen (reporter);
+        if (rl > 240)
+            return INTAKE_PACK_IT;
+        el += sw_pb_put_len_head (extra + el, 3, rl);
+        memcpy (extra + el, reporter, rl);
+        el += rl;
+    }
+    el += sw_pb_put_varint_field (extra + el, 10, (uint64_t) received_at);
+    uint8_t head[3 * 15];
+    size_t hl = 0;
+    hl += sw_pb_put_varint_field (head + hl, 1, sw_link_out_next_seq (self->out));
+    if (self->txn_clock.now)
+        hl += sw_pb_put_varint_field (head + hl, 2, (uint64_t) self->txn_clock.now);
+    hl += sw_pb_put_len_head (head + hl, SITEWATCH__V1__CHAIN_MSG__BODY_REPORT, report_size + el);
+    void *data;
+    int rc = sw_link_out_reserve (self->out, txn, hl + report_size + el, &data);
+    if (rc != 0)
+        return rc;
+    memcpy (data, head, hl);
+    memcpy ((uint8_t *) data + hl, report, report_size);
+    memcpy ((uint8_t *) data + hl + report_size, extra, el);
+    return 0;
+}
+
 static int
 s_journal_tick (intake_t *self, MDB_txn *txn)
 {
@@ -238,18 +293,24 @@ s_do_report (intake_t *self, MDB_txn *txn, s_item_t *item)
                    "intake is behind its downstream; retry after the hint");
         return 0;
     }
-    if (!r->reporter_id || !*r->reporter_id) {
-        if (r->reporter_id && r->reporter_id != protobuf_c_empty_string)
-            free (r->reporter_id);
-        r->reporter_id = strdup (commissioner);
-        if (!r->reporter_id)
-            abort ();
+    bool no_reporter = !r->reporter_id || !*r->reporter_id;
+    rc = item->has_body
+             ? s_journal_report (self, txn, item, no_reporter ? commissioner : NULL, ctx.now)
+             : INTAKE_PACK_IT;
+    if (rc == INTAKE_PACK_IT) {
+        if (no_reporter) {
+            if (r->reporter_id && r->reporter_id != protobuf_c_empty_string)
+                free (r->reporter_id);
+            r->reporter_id = strdup (commissioner);
+            if (!r->reporter_id)
+                abort ();
+        }
+        r->received_at = ctx.now;
+        Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
+        msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_REPORT;
+        msg.report = r;
+        rc = s_journal (self, txn, &msg);
     }
-    r->received_at = ctx.now;
-    Sitewatch__V1__ChainMsg msg = SITEWATCH__V1__CHAIN_MSG__INIT;
-    msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_REPORT;
-    msg.report = r;
-    rc = s_journal (self, txn, &msg);
     if (rc != 0)
         return rc;
     self->accepted++;
@@ -495,6 +556,9 @@ s_item_clear (s_item_t *item)
     sw_strlist_clear (&item->warnings);
     s_free_resp (item);
     free (item->projects);
+    if (item->has_body)
+        zmq_msg_close (&item->body);
+    item->has_body = false;
     item->req = NULL;
     item->registry = NULL;
     item->projects = NULL;
@@ -698,6 +762,13 @@ s_recv (intake_t *self)
     item->peer_size = ps <= sizeof item->peer ? ps : 0;
     memcpy (item->peer, zmq_msg_data (&part[0]), item->peer_size);
     s_take (self, item, n >= 2 ? &part[1] : NULL, n == 2 && zmq_msg_size (&part[1]) > 0);
+    /* A report is journaled from its bytes (s_journal_report): keep them. */
+    if (item->kind == ITEM_TXN && item->req->body_case == SITEWATCH__V1__REQUEST__BODY_REPORT
+        && !s_has_unknown (&item->req->base)) {
+        zmq_msg_init (&item->body);
+        zmq_msg_move (&item->body, &part[1]);
+        item->has_body = true;
+    }
     for (size_t i = 0; i < n && i < 2; i++)
         zmq_msg_close (&part[i]);
     return true;

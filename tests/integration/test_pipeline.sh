@@ -12,6 +12,11 @@ scenario () {
     sw clock set 2026-03-11T10:00:00+08:00 >/dev/null
     # planned on 2026-03-11 = 25 %
     [ "$(sw --json report --project P1 --percent 30 --id r1 | jq -r .status)" = accepted ] || fail "$form: r1"
+    sw report --project P1 --percent 31 --id r1b --reporter U7 >/dev/null
+    # intake journals a report from its bytes, adding what it stamps: the
+    # project's commissioner when no reporter is named, and received_at
+    got=$(sw --json project P1 | jq -r '[.reports[] | .report_id + ":" + .reporter_id + ":" + (.received_at != null | tostring)] | join(" ")')
+    [ "$got" = "r1:C1:true r1b:U7:true" ] || fail "$form: stored reports $got"
     sw report --project P2 --percent 18 --id r2 >/dev/null   # lag 7: yellow
     sw report --project P3 --percent 8 --id r3 >/dev/null    # lag 17: red
     # the same report again is a duplicate, with no second effect

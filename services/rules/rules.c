@@ -617,8 +617,23 @@ s_unpack_project (const MDB_val *defv, const MDB_val *stv, Sitewatch__V1__Projec
     return false;
 }
 
+/* Keeps the place of a close under way (its period, the last project key
+ * judged) and asks the stage to commit: SW_STAGE_AGAIN. */
+static int
+s_close_mark (rules_t *self, MDB_txn *txn, int64_t k, const uint8_t *last, size_t last_len)
+{
+    uint8_t mark[8 + 256];
+    size_t ml = last_len <= 256 ? last_len : 0;
+    sw_u64_be ((uint64_t) k, mark);
+    memcpy (mark + 8, last, ml);
+    MDB_val ck = { 7, "closing" }, mv = { 8 + ml, mark };
+    int rc = mdb_put (txn, self->meta, &ck, &mv, 0);
+    return rc != 0 ? rc : SW_STAGE_AGAIN;
+}
+
 /* Judges every project at the close of each period that ended by `upto`,
- * then compiles that period's express report.
+ * then compiles that period's express report (in a transaction after the
+ * last slice's).
  *
  * A close is judged in slices of close_slice projects, each in its own
  * transaction: after a slice it returns SW_STAGE_AGAIN, the stage commits
@@ -683,15 +698,9 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
         for (; rc == 0; rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
             if (judged == self->close_slice) {
                 /* A slice done and more to judge: keep the place, commit. */
-                uint8_t mark[8 + 256];
-                size_t ml = from_len <= 256 ? from_len : 0;
-                sw_u64_be ((uint64_t) k, mark);
-                memcpy (mark + 8, from, ml);
-                MDB_val mv = { 8 + ml, mark };
                 mdb_cursor_close (scur);
                 mdb_cursor_close (cur);
-                rc = mdb_put (txn, self->meta, &ck, &mv, 0);
-                return rc != 0 ? rc : SW_STAGE_AGAIN;
+                return s_close_mark (self, txn, k, from, from_len);
             }
             if (key.mv_size > 256)
                 continue; /* ids are at most 128 bytes: never stored */
@@ -724,6 +733,11 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
         mdb_cursor_close (cur);
         if (rc != MDB_NOTFOUND)
             return rc;
+        /* The last slice is committed (and its changes published) before
+         * the express report is compiled, in a transaction of its own: at a
+         * million projects reading them back takes seconds. */
+        if (judged)
+            return s_close_mark (self, txn, k, from, from_len);
         /* Every project judged: the express report, from what is stored. */
         size_t n = 0;
         rc = s_digest (self, txn, k, t, &n);

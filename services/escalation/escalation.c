@@ -5,6 +5,7 @@
 #include "sw_calendar.h"
 #include "sw_registry.h"
 #include "sw_log.h"
+#include "sw_pb.h"
 #include "sw_stage.h"
 #include "sw_wire.h"
 
@@ -262,12 +263,62 @@ s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
     return rc;
 }
 
-/* The express report is taken as bytes (escalation_digest_apply); every
- * other message unpacked (s_apply). */
+/* A warning event that neither enters nor leaves red (every change of a
+ * period close that turns projects yellow) only needs publishing: published
+ * as the bytes rules packed, under its topic, without unpacking it.
+ * SW_STAGE_UNPACK for anything else (reds open cases and leadership
+ * reports: s_apply). */
+static int
+s_apply_warning_raw (escalation_t *self, MDB_txn *txn, const sw_stage_raw_t *msg)
+{
+    uint64_t from = 0, to = 0;
+    const uint8_t *project = NULL;
+    size_t project_len = 0;
+    sw_pb_reader_t rd;
+    sw_pb_field_t f;
+    sw_pb_reader (&rd, msg->body_data, msg->body_size);
+    while (sw_pb_next (&rd, &f)) {
+        if (f.number == 2 && f.wire == SW_PB_LEN) {
+            project = f.data;
+            project_len = f.size;
+        }
+        else if (f.number == 3 && f.wire == SW_PB_VARINT)
+            from = f.value;
+        else if (f.number == 4 && f.wire == SW_PB_VARINT)
+            to = f.value;
+        else if (f.number >= 2 && f.number <= 4)
+            return SW_STAGE_UNPACK;
+    }
+    if (rd.bad || from == SITEWATCH__V1__LEVEL__LEVEL_RED || to == SITEWATCH__V1__LEVEL__LEVEL_RED
+        || project_len > 200 || (project_len && memchr (project, 0, project_len)))
+        return SW_STAGE_UNPACK;
+    int rc = escalation_cases_due (self->cases, txn, self->stage, self->cal.now, msg->at);
+    if (rc != 0)
+        return rc;
+    /* Publish { topic = 1, warning = 10 } */
+    char topic[256];
+    int tl = snprintf (topic, sizeof topic, "warning.%s.%.*s", s_level ((Sitewatch__V1__Level) to),
+                       (int) project_len, project ? (const char *) project : "");
+    uint8_t th[15], eh[15];
+    size_t thl = sw_pb_put_len_head (th, 1, (size_t) tl);
+    size_t ehl = sw_pb_put_len_head (eh, SITEWATCH__V1__PUBLISH__PAYLOAD_WARNING, msg->body_size);
+    struct iovec piece[] = { { th, thl },
+                             { topic, (size_t) tl },
+                             { eh, ehl },
+                             { (void *) msg->body_data, msg->body_size } };
+    return sw_stage_forward_raw (self->stage, txn, 0, SITEWATCH__V1__CHAIN_MSG__BODY_PUBLISH, piece,
+                                 4);
+}
+
+/* The express report and warning events outside red are taken as bytes
+ * (escalation_digest_apply, s_apply_warning_raw); every other message
+ * unpacked (s_apply). */
 static int
 s_apply_raw (void *svc, MDB_txn *txn, const sw_stage_raw_t *msg)
 {
     escalation_t *self = svc;
+    if (msg->body == SITEWATCH__V1__CHAIN_MSG__BODY_WARNING)
+        return s_apply_warning_raw (self, txn, msg);
     if (msg->body != SITEWATCH__V1__CHAIN_MSG__BODY_DIGEST)
         return SW_STAGE_UNPACK;
     int rc = escalation_cases_due (self->cases, txn, self->stage, self->cal.now, msg->at);

@@ -1,7 +1,9 @@
 /* sw_wire: protobuf-c packing into buffers and frames. */
 #include "sw_wire.h"
+#include "sw_pb.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 uint8_t *
@@ -57,4 +59,51 @@ sw_wire_recv_parts (void *socket, zmq_msg_t *parts, size_t max)
         n++;
     }
     return n;
+}
+
+/* A string field (nothing for ""): the bytes written. */
+static size_t
+s_put_str (uint8_t *out, uint32_t number, const char *str, size_t len)
+{
+    if (!len)
+        return 0;
+    size_t n = sw_pb_put_len_head (out, number, len);
+    memcpy (out + n, str, len);
+    return n + len;
+}
+
+static size_t
+s_str_size (size_t len)
+{
+    return len ? 1 + sw_pb_varint_size (len) + len : 0; /* fields 1..15: a 1-byte tag */
+}
+
+size_t
+sw_wire_ack_encode (uint8_t *out, size_t cap, const char *request_id, const char *report_id,
+                    Sitewatch__V1__Ack__Status status, const char *code, const char *message,
+                    uint32_t retry_after_ms)
+{
+    const char *str[4] = { request_id ? request_id : "", report_id ? report_id : "",
+                           code ? code : "", message ? message : "" };
+    size_t len[4];
+    for (int i = 0; i < 4; i++)
+        len[i] = strlen (str[i]);
+    size_t ack = s_str_size (len[1]) + s_str_size (len[2]) + s_str_size (len[3])
+                 + (status ? 1 + sw_pb_varint_size ((uint64_t) status) : 0)
+                 + (retry_after_ms ? 1 + sw_pb_varint_size (retry_after_ms) : 0);
+    size_t n = 1 + sw_pb_varint_size (SW_WIRE_VERSION) + s_str_size (len[0]) + 1
+               + sw_pb_varint_size (ack) + ack;
+    if (n > cap)
+        return n;
+    size_t w = sw_pb_put_varint_field (out, 1, SW_WIRE_VERSION);
+    w += s_put_str (out + w, 2, str[0], len[0]);
+    w += sw_pb_put_len_head (out + w, SITEWATCH__V1__RESPONSE__BODY_ACK, ack);
+    w += s_put_str (out + w, 1, str[1], len[1]);
+    if (status)
+        w += sw_pb_put_varint_field (out + w, 2, (uint64_t) status);
+    w += s_put_str (out + w, 3, str[2], len[2]);
+    w += s_put_str (out + w, 4, str[3], len[3]);
+    if (retry_after_ms)
+        w += sw_pb_put_varint_field (out + w, 5, retry_after_ms);
+    return w;
 }

@@ -25,6 +25,15 @@ zframe_t *sw_wire_frame (const ProtobufCMessage *msg);
  * min(count, max) parts. No czmq message, no copy. */
 size_t sw_wire_recv_parts (void *socket, zmq_msg_t *parts, size_t max);
 
+/* Encodes Response { version, request_id, ack { report_id, status, code,
+ * message, retry_after_ms } } by hand, byte for byte as protobuf-c packs it
+ * (NULL strings as ""), into out when it fits cap. Returns the size; when
+ * larger than cap nothing is written: call again with that much room.
+ * intake answers every report with one: no size pass and pack each. */
+size_t sw_wire_ack_encode (uint8_t *out, size_t cap, const char *request_id,
+                           const char *report_id, Sitewatch__V1__Ack__Status status,
+                           const char *code, const char *message, uint32_t retry_after_ms);
+
 /* The current instant in UTC ms (the wall clock; only intake and tools use it:
  * services take time from the stream). */
 int64_t sw_wire_wall_ms (void);

@@ -88,21 +88,25 @@ s_set_resp (s_item_t *item, Sitewatch__V1__Response *resp)
         item->resp = sw_wire_pack (&resp->base, &item->resp_size);
 }
 
+/* An Ack answer, encoded by hand (sw_wire_ack_encode: one per report, no
+ * protobuf-c size pass and pack), in the item's own buffer when it fits. */
 static void
 s_set_ack (s_item_t *item, const char *report_id, Sitewatch__V1__Ack__Status status,
            const char *code, const char *message)
 {
-    Sitewatch__V1__Response resp = SITEWATCH__V1__RESPONSE__INIT;
-    Sitewatch__V1__Ack ack = SITEWATCH__V1__ACK__INIT;
-    ack.report_id = (char *) (report_id ? report_id : "");
-    ack.status = status;
-    ack.code = (char *) (code ? code : "");
-    ack.message = (char *) (message ? message : "");
-    if (status == SITEWATCH__V1__ACK__STATUS__STATUS_RETRY_LATER)
-        ack.retry_after_ms = 500;
-    resp.body_case = SITEWATCH__V1__RESPONSE__BODY_ACK;
-    resp.ack = &ack;
-    s_set_resp (item, &resp);
+    s_free_resp (item);
+    const char *rq = item->req && item->req->request_id ? item->req->request_id : "";
+    uint32_t retry = status == SITEWATCH__V1__ACK__STATUS__STATUS_RETRY_LATER ? 500 : 0;
+    item->resp = item->resp_inline;
+    item->resp_size = sw_wire_ack_encode (item->resp, sizeof item->resp_inline, rq, report_id,
+                                          status, code, message, retry);
+    if (item->resp_size > sizeof item->resp_inline) {
+        item->resp = malloc (item->resp_size);
+        if (!item->resp)
+            abort ();
+        sw_wire_ack_encode (item->resp, item->resp_size, rq, report_id, status, code, message,
+                            retry);
+    }
 }
 
 static void

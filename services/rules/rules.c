@@ -1045,28 +1045,28 @@ s_apply_report_raw (rules_t *self, MDB_txn *txn, const sw_stage_raw_t *raw)
         switch (f.number) {
         case 2: /* project_id */
             if (f.wire != SW_PB_LEN || f.size >= sizeof id)
-                return SW_STAGE_UNPACK;
+                goto unpack;
             memcpy (id, f.data, f.size);
             id_len = f.size;
             break;
         case 4: /* source */
             if (f.wire != SW_PB_VARINT)
-                return SW_STAGE_UNPACK;
+                goto unpack;
             rep.source = (Sitewatch__V1__Source) (int32_t) f.value;
             break;
         case 5: /* observed_at */
             if (f.wire != SW_PB_VARINT)
-                return SW_STAGE_UNPACK;
+                goto unpack;
             rep.observed_at = (int64_t) f.value;
             break;
         case 6: /* percent_bp */
             if (f.wire != SW_PB_VARINT)
-                return SW_STAGE_UNPACK;
+                goto unpack;
             rep.percent_bp = (int32_t) f.value;
             break;
         case 9: /* legitimate_reason */
             if (f.wire != SW_PB_LEN)
-                return SW_STAGE_UNPACK;
+                goto unpack;
             if (f.size < sizeof reason_buf) {
                 memcpy (reason_buf, f.data, f.size);
                 reason_buf[f.size] = 0;
@@ -1084,16 +1084,13 @@ s_apply_report_raw (rules_t *self, MDB_txn *txn, const sw_stage_raw_t *raw)
             break;
         case 7:
         case 8: /* problems, resolves: the full path gives them ids */
-            free (reason);
-            return SW_STAGE_UNPACK;
+            goto unpack;
         default:
             break;
         }
     }
-    if (rd.bad) {
-        free (reason);
-        return SW_STAGE_UNPACK; /* protobuf-c judges it (and it is logged) */
-    }
+    if (rd.bad)
+        goto unpack; /* protobuf-c judges it (and it is logged) */
     id[id_len] = 0;
     int rc = 0;
     rules_project_t *project = self->cal.now ? s_project (self, txn, id, &rc) : NULL;
@@ -1101,6 +1098,9 @@ s_apply_report_raw (rules_t *self, MDB_txn *txn, const sw_stage_raw_t *raw)
         rc = s_report_effects (self, txn, project, &rep, NULL, raw->origin_seq, raw->at);
     free (reason);
     return rc == MDB_NOTFOUND ? 0 : rc;
+unpack:
+    free (reason);
+    return SW_STAGE_UNPACK;
 }
 
 static int

@@ -2,10 +2,10 @@
 #include "rules.h"
 #include "rules_digest.h"
 #include "rules_policy.h"
+#include "rules_report.h"
 #include "sw_calendar.h"
 #include "sw_registry.h"
 #include "sw_log.h"
-#include "sw_pb.h"
 #include "sw_stage.h"
 #include "sw_wire.h"
 
@@ -1030,77 +1030,32 @@ s_apply_report (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
 }
 
 /* A report as it came (no problems, nothing resolved: the common case),
- * read from its encoding without unpacking it, and logged as it is. */
+ * read from its encoding without unpacking it (rules_report_read), and
+ * logged as it is. */
 static int
 s_apply_report_raw (rules_t *self, MDB_txn *txn, const sw_stage_raw_t *raw)
 {
-    s_report_t rep = { 0, 0, 0, "", raw->body_data, raw->body_size };
-    char id[257], reason_buf[512];
+    rules_report_fields_t in;
+    if (!rules_report_read (raw->body_data, raw->body_size, &in))
+        return SW_STAGE_UNPACK; /* protobuf-c judges it (problems get ids there) */
+    char reason_buf[512];
     char *reason = NULL;
-    size_t id_len = 0;
-    sw_pb_reader_t rd;
-    sw_pb_field_t f;
-    sw_pb_reader (&rd, raw->body_data, raw->body_size);
-    while (sw_pb_next (&rd, &f)) {
-        switch (f.number) {
-        case 2: /* project_id */
-            if (f.wire != SW_PB_LEN || f.size >= sizeof id)
-                goto unpack;
-            memcpy (id, f.data, f.size);
-            id_len = f.size;
-            break;
-        case 4: /* source */
-            if (f.wire != SW_PB_VARINT)
-                goto unpack;
-            rep.source = (Sitewatch__V1__Source) (int32_t) f.value;
-            break;
-        case 5: /* observed_at */
-            if (f.wire != SW_PB_VARINT)
-                goto unpack;
-            rep.observed_at = (int64_t) f.value;
-            break;
-        case 6: /* percent_bp */
-            if (f.wire != SW_PB_VARINT)
-                goto unpack;
-            rep.percent_bp = (int32_t) f.value;
-            break;
-        case 9: /* legitimate_reason */
-            if (f.wire != SW_PB_LEN)
-                goto unpack;
-            if (f.size < sizeof reason_buf) {
-                memcpy (reason_buf, f.data, f.size);
-                reason_buf[f.size] = 0;
-                rep.legitimate_reason = reason_buf;
-            }
-            else {
-                free (reason);
-                reason = malloc (f.size + 1);
-                if (!reason)
-                    abort ();
-                memcpy (reason, f.data, f.size);
-                reason[f.size] = 0;
-                rep.legitimate_reason = reason;
-            }
-            break;
-        case 7:
-        case 8: /* problems, resolves: the full path gives them ids */
-            goto unpack;
-        default:
-            break;
-        }
+    s_report_t rep = { in.source, in.observed_at, in.percent_bp, "", raw->body_data, raw->body_size };
+    if (in.reason_len) {
+        reason = in.reason_len < sizeof reason_buf ? reason_buf : malloc (in.reason_len + 1);
+        if (!reason)
+            abort ();
+        memcpy (reason, in.reason, in.reason_len);
+        reason[in.reason_len] = 0;
+        rep.legitimate_reason = reason;
     }
-    if (rd.bad)
-        goto unpack; /* protobuf-c judges it (and it is logged) */
-    id[id_len] = 0;
     int rc = 0;
-    rules_project_t *project = self->cal.now ? s_project (self, txn, id, &rc) : NULL;
+    rules_project_t *project = self->cal.now ? s_project (self, txn, in.project_id, &rc) : NULL;
     if (project)
         rc = s_report_effects (self, txn, project, &rep, NULL, raw->origin_seq, raw->at);
-    free (reason);
+    if (reason != reason_buf)
+        free (reason);
     return rc == MDB_NOTFOUND ? 0 : rc;
-unpack:
-    free (reason);
-    return SW_STAGE_UNPACK;
 }
 
 static int

@@ -1,6 +1,7 @@
 /* rules: registry, reports and levels; judges with rules_policy, emits events. */
 #include "rules.h"
 #include "rules_digest.h"
+#include "rules_def.h"
 #include "rules_policy.h"
 #include "rules_report.h"
 #include "sw_calendar.h"
@@ -488,9 +489,11 @@ s_digest_project (rules_digest_project_t *p, const Sitewatch__V1__ProjectDef *de
     }
 }
 
-static bool s_unpack_project (const MDB_val *defv, const MDB_val *stv,
-                              Sitewatch__V1__ProjectDef **def,
-                              Sitewatch__V1__RulesProjectState **st);
+static bool s_read_project (const MDB_val *defv, const MDB_val *stv, rules_def_view_t *view,
+                            Sitewatch__V1__ProjectDef **def,
+                            Sitewatch__V1__RulesProjectState **st);
+static void s_release_project (rules_def_view_t *view, Sitewatch__V1__ProjectDef *def,
+                               Sitewatch__V1__RulesProjectState *st);
 
 /* Adds every stored project to the report, in key order: each project's
  * def and state (the state after the close, with the level at the close
@@ -511,6 +514,7 @@ s_digest_projects (rules_t *self, MDB_txn *txn, int64_t k, rules_digest_builder_
     size_t n = 0;
     bool spos = false;
     MDB_val key, val, sk, sv;
+    rules_def_view_t view;
     for (rc = mdb_cursor_get (cur, &key, &val, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
         /* states are keyed as projects are: a step, not a search */
@@ -522,14 +526,13 @@ s_digest_projects (rules_t *self, MDB_txn *txn, int64_t k, rules_digest_builder_
         }
         Sitewatch__V1__ProjectDef *def;
         Sitewatch__V1__RulesProjectState *st;
-        if (!spos || !s_unpack_project (&val, &sv, &def, &st))
+        if (!spos || !s_read_project (&val, &sv, &view, &def, &st))
             continue;
         rules_digest_project_t p;
         s_digest_project (&p, def, st, k);
         rules_digest_add (b, &p);
         n++;
-        sitewatch__v1__project_def__free_unpacked (def, NULL);
-        sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
+        s_release_project (&view, def, st);
     }
     mdb_cursor_close (scur);
     mdb_cursor_close (cur);
@@ -617,6 +620,30 @@ s_unpack_project (const MDB_val *defv, const MDB_val *stv, Sitewatch__V1__Projec
     return false;
 }
 
+/* The same for one use: the def read into view where it can be (no
+ * allocation: a close reads every project), else unpacked. Released with
+ * s_release_project. */
+static bool
+s_read_project (const MDB_val *defv, const MDB_val *stv, rules_def_view_t *view,
+                Sitewatch__V1__ProjectDef **def, Sitewatch__V1__RulesProjectState **st)
+{
+    if (!rules_def_view (defv->mv_data, defv->mv_size, view))
+        return s_unpack_project (defv, stv, def, st);
+    *def = &view->def;
+    *st = sitewatch__v1__rules_project_state__unpack (NULL, stv->mv_size, stv->mv_data);
+    return *st != NULL;
+}
+
+static void
+s_release_project (rules_def_view_t *view, Sitewatch__V1__ProjectDef *def,
+                   Sitewatch__V1__RulesProjectState *st)
+{
+    if (def && def != &view->def)
+        sitewatch__v1__project_def__free_unpacked (def, NULL);
+    if (st)
+        sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
+}
+
 /* Keeps the place of a close under way (its period, the last project key
  * judged) and asks the stage to commit: SW_STAGE_AGAIN. */
 static int
@@ -695,6 +722,7 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
         }
         bool spos = false;
         size_t judged = 0;
+        rules_def_view_t view;
         for (; rc == 0; rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
             if (judged == self->close_slice) {
                 /* A slice done and more to judge: keep the place, commit. */
@@ -715,14 +743,13 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
                 sk = key;
                 spos = mdb_cursor_get (scur, &sk, &sv, MDB_SET_KEY) == 0;
             }
-            if (!spos || !s_unpack_project (&val, &sv, &def, &st))
+            if (!spos || !s_read_project (&val, &sv, &view, &def, &st))
                 continue;
             /* The express report's "changes" compare with this. */
             st->close_prev_level = st->prev_close_level;
             int jrc = s_judge_one (self, txn, def, st, t, true, k);
             judged++;
-            sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
-            sitewatch__v1__project_def__free_unpacked (def, NULL);
+            s_release_project (&view, def, st);
             if (jrc != 0) {
                 mdb_cursor_close (scur);
                 mdb_cursor_close (cur);

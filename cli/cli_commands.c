@@ -38,7 +38,7 @@ cli_parse_percent (const char *text, int32_t *bp)
         return -1;
     if (nfrac == 1)
         frac *= 10;
-    if (whole > 1000000) {
+    if (whole >= 1000000) { /* clamped to 1e6 %, decimals included */
         whole = 1000000;
         frac = 0;
     }

@@ -84,6 +84,19 @@ bad:
     return false;
 }
 
+bool
+sw_pb_string_into (const sw_pb_field_t *f, char *buf, size_t cap, size_t *used, char **out)
+{
+    if (f->wire != SW_PB_LEN || *used > cap || f->size + 1 > cap - *used
+        || memchr (f->data, 0, f->size))
+        return false;
+    memcpy (buf + *used, f->data, f->size);
+    buf[*used + f->size] = 0;
+    *out = buf + *used;
+    *used += f->size + 1;
+    return true;
+}
+
 size_t
 sw_pb_varint_size (uint64_t v)
 {

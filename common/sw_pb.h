@@ -47,6 +47,13 @@ void sw_pb_reader (sw_pb_reader_t *r, const void *data, size_t size);
  * and 7. */
 bool sw_pb_next (sw_pb_reader_t *r, sw_pb_field_t *f);
 
+/* A string field (LEN) copied into a caller's buffer buf of cap bytes at
+ * *used, NUL-terminated, *out pointing at it; *used advances. false (nothing
+ * copied) when the field is not length-delimited, holds a NUL (C would see
+ * a shorter string than protobuf-c keeps) or does not fit: the views that
+ * use it then leave the message to protobuf-c. */
+bool sw_pb_string_into (const sw_pb_field_t *f, char *buf, size_t cap, size_t *used, char **out);
+
 /* Reads a varint at *p (before end), advancing *p; false when truncated or
  * longer than 10 bytes. */
 bool sw_pb_get_varint (const uint8_t **p, const uint8_t *end, uint64_t *v);

@@ -1,6 +1,7 @@
 /* intake: validate, deduplicate, journal durably, then acknowledge. */
 #include "intake.h"
 #include "intake_auth.h"
+#include "intake_request.h"
 #include "intake_validate.h"
 #include "sw_clock.h"
 #include "sw_link.h"
@@ -38,6 +39,10 @@ typedef struct {
     uint8_t resp_inline[INTAKE_RESP_INLINE];
     zmq_msg_t body;             /* a report's request as it came (has_body) */
     bool has_body;
+    /* A report request read in place (intake_request_view): req points into
+     * it and nothing is freed; else req is protobuf-c's. */
+    intake_request_view_t view;
+    bool is_view;
 } s_item_t;
 
 typedef struct {
@@ -302,7 +307,10 @@ s_do_report (intake_t *self, MDB_txn *txn, s_item_t *item)
              ? s_journal_report (self, txn, item, no_reporter ? commissioner : NULL, ctx.now)
              : INTAKE_PACK_IT;
     if (rc == INTAKE_PACK_IT) {
-        if (no_reporter) {
+        char *given = r->reporter_id;
+        if (no_reporter && item->is_view)
+            r->reporter_id = commissioner; /* the view's strings are not ours to free */
+        else if (no_reporter) {
             if (r->reporter_id && r->reporter_id != protobuf_c_empty_string)
                 free (r->reporter_id);
             r->reporter_id = strdup (commissioner);
@@ -314,6 +322,8 @@ s_do_report (intake_t *self, MDB_txn *txn, s_item_t *item)
         msg.body_case = SITEWATCH__V1__CHAIN_MSG__BODY_REPORT;
         msg.report = r;
         rc = s_journal (self, txn, &msg);
+        if (item->is_view)
+            r->reporter_id = given;
     }
     if (rc != 0)
         return rc;
@@ -553,8 +563,9 @@ s_batch (MDB_txn *txn, void *arg)
 static void
 s_item_clear (s_item_t *item)
 {
-    if (item->req)
+    if (item->req && !item->is_view)
         sitewatch__v1__request__free_unpacked (item->req, NULL);
+    item->is_view = false;
     if (item->registry)
         sitewatch__v1__registry__free_unpacked (item->registry, NULL);
     sw_strlist_clear (&item->warnings);
@@ -658,12 +669,19 @@ s_take (intake_t *self, s_item_t *item, zmq_msg_t *body, bool well_formed)
                                        projects, sizeof projects);
     if (projects[0] && !(item->projects = strdup (projects)))
         abort ();
-    item->req = sitewatch__v1__request__unpack (NULL, item->size, zmq_msg_data (body));
-    Sitewatch__V1__Request *req = item->req;
-    if (req && !s_repacks (req)) {
-        sitewatch__v1__request__free_unpacked (req, NULL);
-        req = item->req = NULL;
+    /* A plain report is read in place; anything else by protobuf-c. */
+    if (intake_request_view (zmq_msg_data (body), item->size, &item->view)) {
+        item->req = &item->view.req;
+        item->is_view = true;
     }
+    else {
+        item->req = sitewatch__v1__request__unpack (NULL, item->size, zmq_msg_data (body));
+        if (item->req && !s_repacks (item->req)) {
+            sitewatch__v1__request__free_unpacked (item->req, NULL);
+            item->req = NULL;
+        }
+    }
+    Sitewatch__V1__Request *req = item->req;
     if (!req) {
         s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "malformed",
                    "the frame is not a valid sitewatch.v1.Request (truncated or corrupt)");
@@ -684,8 +702,9 @@ s_take (intake_t *self, s_item_t *item, zmq_msg_t *body, bool well_formed)
         return;
     }
     if (req->request_id && strlen (req->request_id) > INTAKE_MAX_ID) {
-        free (req->request_id);
-        req->request_id = strdup ("");
+        if (!item->is_view)
+            free (req->request_id);
+        req->request_id = (char *) protobuf_c_empty_string; /* what free_unpacked skips */
         s_set_ack (item, "", SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, "malformed",
                    "request_id is longer than 128 bytes");
         return;
@@ -768,7 +787,7 @@ s_recv (intake_t *self)
     s_take (self, item, n >= 2 ? &part[1] : NULL, n == 2 && zmq_msg_size (&part[1]) > 0);
     /* A report is journaled from its bytes (s_journal_report): keep them. */
     if (item->kind == ITEM_TXN && item->req->body_case == SITEWATCH__V1__REQUEST__BODY_REPORT
-        && !s_has_unknown (&item->req->base)) {
+        && (item->is_view || !s_has_unknown (&item->req->base))) {
         zmq_msg_init (&item->body);
         zmq_msg_move (&item->body, &part[1]);
         item->has_body = true;

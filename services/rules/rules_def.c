@@ -64,13 +64,8 @@ rules_def_view (const uint8_t *data, size_t size, rules_def_view_t *v)
         default:
             continue; /* unknown: skipped */
         }
-        if (f.wire != SW_PB_LEN || f.size + 1 > sizeof v->strings - used
-            || memchr (f.data, 0, f.size))
+        if (!sw_pb_string_into (&f, v->strings, sizeof v->strings, &used, str))
             return false;
-        memcpy (v->strings + used, f.data, f.size);
-        v->strings[used + f.size] = 0;
-        *str = v->strings + used;
-        used += f.size + 1;
     }
     return !rd.bad;
 }

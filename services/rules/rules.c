@@ -4,6 +4,7 @@
 #include "rules_def.h"
 #include "rules_policy.h"
 #include "rules_report.h"
+#include "rules_state.h"
 #include "sw_calendar.h"
 #include "sw_registry.h"
 #include "sw_log.h"
@@ -59,13 +60,16 @@ s_get (MDB_txn *txn, MDB_dbi dbi, const char *key, const ProtobufCMessageDescrip
     return m;
 }
 
+/* Packs m into its place in dbi, or at the item a cursor stands on (cur:
+ * MDB_CURRENT, no descent of the tree; key a copy of that item's key). */
 static int
-s_put_flags (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCMessage *m,
-             unsigned flags)
+s_put_flags (MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur, const void *key, size_t klen,
+             const ProtobufCMessage *m, unsigned flags)
 {
     size_t n = protobuf_c_message_get_packed_size (m);
     MDB_val k = { klen, (void *) key }, v = { n, NULL };
-    int rc = mdb_put (txn, dbi, &k, &v, MDB_RESERVE | flags);
+    int rc = cur ? mdb_cursor_put (cur, &k, &v, MDB_CURRENT | MDB_RESERVE | flags)
+                 : mdb_put (txn, dbi, &k, &v, MDB_RESERVE | flags);
     if (rc == 0)
         protobuf_c_message_pack (m, v.mv_data);
     return rc;
@@ -74,7 +78,21 @@ s_put_flags (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const Prot
 static int
 s_put (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCMessage *m)
 {
-    return s_put_flags (txn, dbi, key, klen, m, 0);
+    return s_put_flags (txn, dbi, NULL, key, klen, m, 0);
+}
+
+/* A project's state, encoded by hand (rules_state_encode: the bytes
+ * protobuf-c would pack), at key in "states" or where cur stands. */
+static int
+s_put_state (rules_t *self, MDB_txn *txn, MDB_cursor *cur, const void *key, size_t klen,
+             const Sitewatch__V1__RulesProjectState *st)
+{
+    uint8_t buf[4096];
+    size_t n = rules_state_encode (st, buf, sizeof buf);
+    if (!n)
+        return s_put_flags (txn, self->states, cur, key, klen, &st->base, 0);
+    MDB_val k = { klen, (void *) key }, v = { n, buf };
+    return cur ? mdb_cursor_put (cur, &k, &v, MDB_CURRENT) : mdb_put (txn, self->states, &k, &v, 0);
 }
 
 static void
@@ -283,12 +301,14 @@ s_judge (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
         uint8_t key[256];
         size_t kl = s_seq_key (key, def->id, st->events);
         /* Packed once: kept under the project, and forwarded as it is. */
-        uint8_t stackbuf[2048];
-        size_t evn = protobuf_c_message_get_packed_size (&ev.base);
-        uint8_t *evb = evn <= sizeof stackbuf ? stackbuf : malloc (evn);
-        if (!evb)
-            abort ();
-        protobuf_c_message_pack (&ev.base, evb);
+        uint8_t stackbuf[2048], *evb = stackbuf;
+        size_t evn = rules_event_encode (&ev, stackbuf, sizeof stackbuf);
+        if (!evn) {
+            evn = protobuf_c_message_get_packed_size (&ev.base);
+            if (!(evb = malloc (evn)))
+                abort ();
+            protobuf_c_message_pack (&ev.base, evb);
+        }
         MDB_val ek = { kl, key }, evv = { evn, evb };
         rc = mdb_put (txn, self->events, &ek, &evv, 0);
         if (rc == 0) {
@@ -315,7 +335,7 @@ s_judge_one (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
 {
     int rc = s_judge (self, txn, def, st, at, at_close, period);
     if (rc == 0)
-        rc = s_put (txn, self->states, def->id, strlen (def->id), &st->base);
+        rc = s_put_state (self, txn, NULL, def->id, strlen (def->id), st);
     return rc;
 }
 
@@ -747,7 +767,9 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
                 continue;
             /* The express report's "changes" compare with this. */
             st->close_prev_level = st->prev_close_level;
-            int jrc = s_judge_one (self, txn, def, st, t, true, k);
+            int jrc = s_judge (self, txn, def, st, t, true, k);
+            if (jrc == 0) /* stored where the state cursor stands */
+                jrc = s_put_state (self, txn, scur, from, from_len, st);
             judged++;
             s_release_project (&view, def, st);
             if (jrc != 0) {

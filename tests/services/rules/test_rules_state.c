@@ -1,0 +1,234 @@
+/* rules_state against protobuf-c: states and warning events whose every
+ * field (found through the descriptors, so a field added to the contract is
+ * filled too) holds random values, zeros, negatives, -0.0 and NaN, long and
+ * empty strings, and 0-3 repeated entries, encode to exactly protobuf-c's
+ * bytes; a buffer too small and a message with unknown fields are left to
+ * protobuf-c (0). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules_state.h"
+
+static uint64_t s_rng = 0x9E3779B97F4A7C15ULL;
+
+static uint64_t
+s_rand (void)
+{
+    s_rng ^= s_rng >> 12;
+    s_rng ^= s_rng << 25;
+    s_rng ^= s_rng >> 27;
+    return s_rng * 2685821657736338717ULL;
+}
+
+static char *
+s_string (void)
+{
+    static const char *parts[] = { "a", "Z", "0", "/", "江", "东", " ", "#", "yellow" };
+    size_t n = s_rand () % 4 == 0 ? 0 : s_rand () % (s_rand () % 8 == 0 ? 300 : 12);
+    char *s = malloc (n * 6 + 1);
+    assert_non_null (s);
+    s[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        strcat (s, parts[s_rand () % (sizeof parts / sizeof parts[0])]);
+    return s;
+}
+
+static double
+s_double (void)
+{
+    switch (s_rand () % 6) {
+    case 0: return 0.0;
+    case 1: return -0.0;
+    case 2: return NAN;
+    case 3: return -(double) (s_rand () % 100000) / 7.0;
+    default: return (double) (s_rand () % 10000) / 3.0;
+    }
+}
+
+/* A random value of a scalar field's type into p. */
+static void
+s_scalar (const ProtobufCFieldDescriptor *f, void *p)
+{
+    bool zero = s_rand () % 4 == 0;
+    uint64_t r = s_rand ();
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_ENUM: {
+        int32_t v = zero ? 0 : r % 3 == 0 ? -(int32_t) (r % 1000) : (int32_t) (r % 100000);
+        if (f->type == PROTOBUF_C_TYPE_ENUM && !zero)
+            v = (int32_t) (r % 5);
+        memcpy (p, &v, sizeof v);
+        break;
+    }
+    case PROTOBUF_C_TYPE_UINT32: {
+        uint32_t v = zero ? 0 : (uint32_t) r;
+        memcpy (p, &v, sizeof v);
+        break;
+    }
+    case PROTOBUF_C_TYPE_BOOL: {
+        protobuf_c_boolean v = zero ? 0 : (protobuf_c_boolean) (r % 2);
+        memcpy (p, &v, sizeof v);
+        break;
+    }
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_UINT64: {
+        uint64_t v = zero ? 0 : r % 3 == 0 ? (uint64_t) - (int64_t) (r % 1000000) : r >> (r % 64);
+        memcpy (p, &v, sizeof v);
+        break;
+    }
+    case PROTOBUF_C_TYPE_DOUBLE: {
+        double v = s_double ();
+        memcpy (p, &v, sizeof v);
+        break;
+    }
+    case PROTOBUF_C_TYPE_STRING: {
+        char *v = s_string ();
+        memcpy (p, &v, sizeof v);
+        break;
+    }
+    default:
+        fail_msg ("field %s: type %d is new to this test and to rules_state", f->name, f->type);
+    }
+}
+
+static size_t
+s_size_of (ProtobufCType t)
+{
+    switch (t) {
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_DOUBLE: return 8;
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_MESSAGE: return sizeof (void *);
+    default: return 4;
+    }
+}
+
+/* Every field of m at random, through its descriptor; malloc'd, so that
+ * protobuf-c's free_unpacked frees it. */
+static void
+s_fill (ProtobufCMessage *m)
+{
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        char *at = (char *) m + f->offset;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = s_rand () % 4;
+            size_t es = s_size_of (f->type);
+            char *arr = n ? calloc (n, es) : NULL;
+            for (size_t k = 0; k < n; k++) {
+                if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+                    const ProtobufCMessageDescriptor *sd = f->descriptor;
+                    ProtobufCMessage *sub = malloc (sd->sizeof_message);
+                    assert_non_null (sub);
+                    sd->message_init (sub);
+                    s_fill (sub);
+                    memcpy (arr + k * es, &sub, sizeof sub);
+                }
+                else
+                    s_scalar (f, arr + k * es);
+            }
+            memcpy (at, &arr, sizeof arr);
+            *(size_t *) ((char *) m + f->quantifier_offset) = n;
+            continue;
+        }
+        if (f->type == PROTOBUF_C_TYPE_MESSAGE)
+            fail_msg ("field %s: a singular message is new to rules_state", f->name);
+        s_scalar (f, at);
+    }
+}
+
+static void
+s_compare (const ProtobufCMessage *m, size_t (*enc) (const void *, uint8_t *, size_t),
+           const char *what, int round)
+{
+    static uint8_t want[65536], got[65536];
+    size_t wn = protobuf_c_message_get_packed_size (m);
+    assert_true (wn <= sizeof want);
+    protobuf_c_message_pack (m, want);
+    size_t gn = enc (m, got, sizeof got);
+    if (gn != wn || memcmp (got, want, wn) != 0)
+        fail_msg ("%s, round %d: %zu bytes by hand, %zu by protobuf-c", what, round, gn, wn);
+    /* one byte short of room: left to protobuf-c */
+    if (wn && enc (m, got, wn - 1) != 0)
+        fail_msg ("%s, round %d: encoded into too small a buffer", what, round);
+}
+
+static size_t
+s_state (const void *m, uint8_t *out, size_t cap)
+{
+    return rules_state_encode (m, out, cap);
+}
+
+static size_t
+s_event (const void *m, uint8_t *out, size_t cap)
+{
+    return rules_event_encode (m, out, cap);
+}
+
+static void
+test_random_states_and_events (void **state)
+{
+    (void) state;
+    for (int round = 0; round < 3000; round++) {
+        Sitewatch__V1__RulesProjectState *st = malloc (sizeof *st);
+        assert_non_null (st);
+        sitewatch__v1__rules_project_state__init (st);
+        s_fill (&st->base);
+        s_compare (&st->base, s_state, "state", round);
+        sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
+
+        Sitewatch__V1__WarningEvent *ev = malloc (sizeof *ev);
+        assert_non_null (ev);
+        sitewatch__v1__warning_event__init (ev);
+        s_fill (&ev->base);
+        s_compare (&ev->base, s_event, "event", round);
+        sitewatch__v1__warning_event__free_unpacked (ev, NULL);
+    }
+}
+
+static void
+test_defaults_and_unknown (void **state)
+{
+    (void) state;
+    uint8_t buf[64];
+    Sitewatch__V1__RulesProjectState st = SITEWATCH__V1__RULES_PROJECT_STATE__INIT;
+    assert_int_equal (rules_state_encode (&st, buf, sizeof buf), 0); /* no field: no bytes */
+    st.events = 3;
+    assert_int_equal (rules_state_encode (&st, buf, sizeof buf), 3); /* 0x88 0x01 0x03 */
+    assert_memory_equal (buf, ((uint8_t[]) { 0x88, 0x01, 0x03 }), 3);
+    /* unknown fields (a state written by a newer rules) go to protobuf-c */
+    Sitewatch__V1__RulesProjectState *u = sitewatch__v1__rules_project_state__unpack (
+        NULL, 6, (const uint8_t[]) { 0x88, 0x01, 0x03, 0xA0, 0x06, 0x07 });
+    assert_non_null (u);
+    assert_int_equal (rules_state_encode (u, buf, sizeof buf), 0);
+    sitewatch__v1__rules_project_state__free_unpacked (u, NULL);
+    Sitewatch__V1__Reason r = SITEWATCH__V1__REASON__INIT, *rs[] = { &r };
+    Sitewatch__V1__WarningEvent ev = SITEWATCH__V1__WARNING_EVENT__INIT;
+    ev.reasons = rs;
+    ev.n_reasons = 1;
+    ProtobufCMessageUnknownField uf = { 100, PROTOBUF_C_WIRE_TYPE_VARINT, 1,
+                                        (uint8_t[]) { 0x07 } };
+    r.base.n_unknown_fields = 1;
+    r.base.unknown_fields = &uf;
+    assert_int_equal (rules_event_encode (&ev, buf, sizeof buf), 0);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_random_states_and_events),
+        cmocka_unit_test (test_defaults_and_unknown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

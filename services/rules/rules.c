@@ -168,19 +168,28 @@ s_has_period (const Sitewatch__V1__RulesProjectState *st, int64_t period)
     return false;
 }
 
+/* A reason's fields from the policy's, its strings pointing at those given. */
 static void
-s_fill_reason (Sitewatch__V1__Reason *out, const rules_reason_t *r)
+s_reason_fields (Sitewatch__V1__Reason *out, const rules_reason_t *r, char *code, char *detail,
+                 char *problem_id)
 {
     sitewatch__v1__reason__init (out);
-    out->code = strdup (r->code);
+    out->code = code;
     out->lag_pp = r->lag_pp;
     out->planned_pct = r->planned_pct;
     out->actual_pct = r->actual_pct;
     out->forecast_finish_day = r->has_forecast ? r->forecast_finish_day : 0;
     out->period = r->period;
-    out->detail = strdup (r->detail);
+    out->detail = detail;
     out->threshold = r->threshold;
-    out->problem_id = strdup (r->problem_id);
+    out->problem_id = problem_id;
+}
+
+/* The same with strings of its own (for a state protobuf-c frees). */
+static void
+s_fill_reason (Sitewatch__V1__Reason *out, const rules_reason_t *r)
+{
+    s_reason_fields (out, r, strdup (r->code), strdup (r->detail), strdup (r->problem_id));
     if (!out->code || !out->detail || !out->problem_id)
         abort ();
 }
@@ -194,10 +203,13 @@ s_free_reasons (Sitewatch__V1__Reason **rs, size_t n)
 }
 
 /* Judges one project at instant `at` and forwards a warning event when the
- * effective level changes. st is updated in place (the caller stores it). */
+ * effective level changes. st is updated in place (the caller stores it):
+ * protobuf-c's, or sview's own (sview not NULL: its new reasons are kept in
+ * the view, nothing allocated). */
 static int
 s_judge (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
-         Sitewatch__V1__RulesProjectState *st, int64_t at, bool at_close, int64_t close_period)
+         Sitewatch__V1__RulesProjectState *st, int64_t at, bool at_close, int64_t close_period,
+         rules_state_view_t *sview)
 {
     int32_t day = sw_calendar_local_day (self->cal.now, at);
     int64_t period = at_close ? close_period : sw_calendar_period_of_day (self->cal.now, day);
@@ -263,16 +275,20 @@ s_judge (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
     }
 
     /* Keep the explanation with the state. */
-    s_free_reasons (st->reasons, st->n_reasons);
-    st->reasons = calloc (v.n_reasons ? v.n_reasons : 1, sizeof (Sitewatch__V1__Reason *));
-    if (!st->reasons)
-        abort ();
-    st->n_reasons = v.n_reasons;
-    for (size_t i = 0; i < v.n_reasons; i++) {
-        st->reasons[i] = malloc (sizeof (Sitewatch__V1__Reason));
-        if (!st->reasons[i])
+    if (sview)
+        rules_state_view_judged (sview, v.reasons, v.n_reasons, s_reason_fields);
+    else {
+        s_free_reasons (st->reasons, st->n_reasons);
+        st->reasons = calloc (v.n_reasons ? v.n_reasons : 1, sizeof (Sitewatch__V1__Reason *));
+        if (!st->reasons)
             abort ();
-        s_fill_reason (st->reasons[i], &v.reasons[i]);
+        st->n_reasons = v.n_reasons;
+        for (size_t i = 0; i < v.n_reasons; i++) {
+            st->reasons[i] = malloc (sizeof (Sitewatch__V1__Reason));
+            if (!st->reasons[i])
+                abort ();
+            s_fill_reason (st->reasons[i], &v.reasons[i]);
+        }
     }
     st->has_lag = v.has_lag;
     st->lag_pp = v.lag_pp;
@@ -333,7 +349,7 @@ static int
 s_judge_one (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
              Sitewatch__V1__RulesProjectState *st, int64_t at, bool at_close, int64_t period)
 {
-    int rc = s_judge (self, txn, def, st, at, at_close, period);
+    int rc = s_judge (self, txn, def, st, at, at_close, period, NULL);
     if (rc == 0)
         rc = s_put_state (self, txn, NULL, def->id, strlen (def->id), st);
     return rc;
@@ -509,10 +525,16 @@ s_digest_project (rules_digest_project_t *p, const Sitewatch__V1__ProjectDef *de
     }
 }
 
-static bool s_read_project (const MDB_val *defv, const MDB_val *stv, rules_def_view_t *view,
+/* A project's def and state read in place (a close reads every project). */
+typedef struct {
+    rules_def_view_t def;
+    rules_state_view_t st;
+} s_view_t;
+
+static bool s_read_project (const MDB_val *defv, const MDB_val *stv, s_view_t *view,
                             Sitewatch__V1__ProjectDef **def,
                             Sitewatch__V1__RulesProjectState **st);
-static void s_release_project (rules_def_view_t *view, Sitewatch__V1__ProjectDef *def,
+static void s_release_project (s_view_t *view, Sitewatch__V1__ProjectDef *def,
                                Sitewatch__V1__RulesProjectState *st);
 
 /* Adds every stored project to the report, in key order: each project's
@@ -534,7 +556,7 @@ s_digest_projects (rules_t *self, MDB_txn *txn, int64_t k, rules_digest_builder_
     size_t n = 0;
     bool spos = false;
     MDB_val key, val, sk, sv;
-    rules_def_view_t view;
+    s_view_t view;
     for (rc = mdb_cursor_get (cur, &key, &val, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
         /* states are keyed as projects are: a step, not a search */
@@ -640,27 +662,31 @@ s_unpack_project (const MDB_val *defv, const MDB_val *stv, Sitewatch__V1__Projec
     return false;
 }
 
-/* The same for one use: the def read into view where it can be (no
- * allocation: a close reads every project), else unpacked. Released with
- * s_release_project. */
+/* The same for one use: def and state read into view where they can be
+ * (no allocation: a close reads every project twice), else unpacked.
+ * Released with s_release_project. */
 static bool
-s_read_project (const MDB_val *defv, const MDB_val *stv, rules_def_view_t *view,
+s_read_project (const MDB_val *defv, const MDB_val *stv, s_view_t *view,
                 Sitewatch__V1__ProjectDef **def, Sitewatch__V1__RulesProjectState **st)
 {
-    if (!rules_def_view (defv->mv_data, defv->mv_size, view))
+    if (!rules_def_view (defv->mv_data, defv->mv_size, &view->def))
         return s_unpack_project (defv, stv, def, st);
-    *def = &view->def;
+    *def = &view->def.def;
+    if (rules_state_view (stv->mv_data, stv->mv_size, &view->st)) {
+        *st = &view->st.st;
+        return true;
+    }
     *st = sitewatch__v1__rules_project_state__unpack (NULL, stv->mv_size, stv->mv_data);
     return *st != NULL;
 }
 
 static void
-s_release_project (rules_def_view_t *view, Sitewatch__V1__ProjectDef *def,
+s_release_project (s_view_t *view, Sitewatch__V1__ProjectDef *def,
                    Sitewatch__V1__RulesProjectState *st)
 {
-    if (def && def != &view->def)
+    if (def && def != &view->def.def)
         sitewatch__v1__project_def__free_unpacked (def, NULL);
-    if (st)
+    if (st && st != &view->st.st)
         sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
 }
 
@@ -742,7 +768,7 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
         }
         bool spos = false;
         size_t judged = 0;
-        rules_def_view_t view;
+        s_view_t view;
         for (; rc == 0; rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
             if (judged == self->close_slice) {
                 /* A slice done and more to judge: keep the place, commit. */
@@ -767,7 +793,7 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
                 continue;
             /* The express report's "changes" compare with this. */
             st->close_prev_level = st->prev_close_level;
-            int jrc = s_judge (self, txn, def, st, t, true, k);
+            int jrc = s_judge (self, txn, def, st, t, true, k, st == &view.st.st ? &view.st : NULL);
             if (jrc == 0) /* stored where the state cursor stands */
                 jrc = s_put_state (self, txn, scur, from, from_len, st);
             judged++;

@@ -190,3 +190,179 @@ rules_event_encode (const Sitewatch__V1__WarningEvent *ev, uint8_t *out, size_t 
     s_varint (&o, 12, ev->has_lag ? 1 : 0);
     return o.full ? 0 : (size_t) (o.p - out);
 }
+
+/* ---------------------------------------------------------------- reading */
+
+typedef struct {
+    rules_state_view_t *v;
+    size_t used;
+} s_in_t;
+
+static bool
+s_str (s_in_t *in, const sw_pb_field_t *f, char **out)
+{
+    return sw_pb_string_into (f, in->v->strings, sizeof in->v->strings, &in->used, out);
+}
+
+static bool
+s_double_in (const sw_pb_field_t *f, double *out)
+{
+    if (f->wire != SW_PB_I64)
+        return false;
+    memcpy (out, &f->value, sizeof *out);
+    return true;
+}
+
+static bool
+s_problem_in (s_in_t *in, const sw_pb_field_t *outer)
+{
+    rules_state_view_t *v = in->v;
+    Sitewatch__V1__RulesProjectState *st = &v->st;
+    if (outer->wire != SW_PB_LEN || st->n_open_problems == RULES_STATE_PROBLEMS_MAX)
+        return false;
+    Sitewatch__V1__Problem *p = &v->problems[st->n_open_problems];
+    sitewatch__v1__problem__init (p);
+    sw_pb_reader_t rd;
+    sw_pb_field_t f;
+    sw_pb_reader (&rd, outer->data, outer->size);
+    while (sw_pb_next (&rd, &f)) {
+        bool ok;
+        switch (f.number) {
+        case 1: ok = s_str (in, &f, &p->text); break;
+        case 2:
+            ok = f.wire == SW_PB_VARINT;
+            p->severity = (Sitewatch__V1__Severity) (int32_t) (uint32_t) f.value;
+            break;
+        case 3: ok = s_str (in, &f, &p->problem_id); break;
+        default: ok = false; break;
+        }
+        if (!ok)
+            return false;
+    }
+    v->problemp[st->n_open_problems++] = p;
+    return !rd.bad;
+}
+
+static bool
+s_reason_in (s_in_t *in, const sw_pb_field_t *outer)
+{
+    rules_state_view_t *v = in->v;
+    Sitewatch__V1__RulesProjectState *st = &v->st;
+    if (outer->wire != SW_PB_LEN || st->n_reasons == RULES_STATE_REASONS_MAX)
+        return false;
+    Sitewatch__V1__Reason *r = &v->reasons[st->n_reasons];
+    sitewatch__v1__reason__init (r);
+    sw_pb_reader_t rd;
+    sw_pb_field_t f;
+    sw_pb_reader (&rd, outer->data, outer->size);
+    while (sw_pb_next (&rd, &f)) {
+        bool ok = f.wire == SW_PB_VARINT;
+        switch (f.number) {
+        case 1: ok = s_str (in, &f, &r->code); break;
+        case 2: ok = s_double_in (&f, &r->lag_pp); break;
+        case 3: ok = s_double_in (&f, &r->planned_pct); break;
+        case 4: ok = s_double_in (&f, &r->actual_pct); break;
+        case 5: r->forecast_finish_day = (int32_t) (uint32_t) f.value; break;
+        case 6: r->period = (int64_t) f.value; break;
+        case 7: ok = s_str (in, &f, &r->detail); break;
+        case 8: ok = s_double_in (&f, &r->threshold); break;
+        case 9: ok = s_str (in, &f, &r->problem_id); break;
+        default: ok = false; break;
+        }
+        if (!ok)
+            return false;
+    }
+    v->reasonp[st->n_reasons++] = r;
+    return !rd.bad;
+}
+
+/* repeated int64: one varint, or a packed run of them */
+static bool
+s_periods_in (rules_state_view_t *v, const sw_pb_field_t *f)
+{
+    Sitewatch__V1__RulesProjectState *st = &v->st;
+    if (f->wire == SW_PB_VARINT) {
+        if (st->n_report_periods == RULES_STATE_PERIODS_MAX)
+            return false;
+        v->periods[st->n_report_periods++] = (int64_t) f->value;
+        return true;
+    }
+    if (f->wire != SW_PB_LEN)
+        return false;
+    const uint8_t *p = f->data, *end = f->data + f->size;
+    while (p < end) {
+        uint64_t x;
+        if (st->n_report_periods == RULES_STATE_PERIODS_MAX || !sw_pb_get_varint (&p, end, &x))
+            return false;
+        v->periods[st->n_report_periods++] = (int64_t) x;
+    }
+    return true;
+}
+
+bool
+rules_state_view (const uint8_t *data, size_t size, rules_state_view_t *v)
+{
+    Sitewatch__V1__RulesProjectState *st = &v->st;
+    sitewatch__v1__rules_project_state__init (st);
+    st->open_problems = v->problemp;
+    st->reasons = v->reasonp;
+    st->report_periods = v->periods;
+    s_in_t in = { v, 0 };
+    sw_pb_reader_t rd;
+    sw_pb_field_t f;
+    sw_pb_reader (&rd, data, size);
+    while (sw_pb_next (&rd, &f)) {
+        uint64_t x = f.value;
+        bool ok = f.wire == SW_PB_VARINT;
+        switch (f.number) {
+        case 1: st->level = (Sitewatch__V1__Level) (int32_t) (uint32_t) x; break;
+        case 2: st->since = (int64_t) x; break;
+        case 3: st->prev_close_level = (Sitewatch__V1__Level) (int32_t) (uint32_t) x; break;
+        case 4: st->has_actual = x != 0; break;
+        case 5: st->actual_bp = (int32_t) (uint32_t) x; break;
+        case 6: st->actual_observed_at = (int64_t) x; break;
+        case 7: ok = s_problem_in (&in, &f); break;
+        case 8: st->reason_state = (int32_t) (uint32_t) x; break;
+        case 9: ok = s_str (&in, &f, &st->reason_text); break;
+        case 10: st->reason_approved_day = (int32_t) (uint32_t) x; break;
+        case 11: ok = s_periods_in (v, &f); break;
+        case 12: ok = s_reason_in (&in, &f); break;
+        case 13: st->has_lag = x != 0; break;
+        case 14: ok = s_double_in (&f, &st->lag_pp); break;
+        case 15: ok = s_double_in (&f, &st->planned_pct); break;
+        case 16: ok = s_double_in (&f, &st->actual_pct); break;
+        case 17: st->events = (uint32_t) x; break;
+        case 18: st->reports = x; break;
+        case 19: st->last_report_at = (int64_t) x; break;
+        case 20: st->sources_period = (int64_t) x; break;
+        case 21: st->sources_mask = (uint32_t) x; break;
+        case 22: st->period_reports = (uint32_t) x; break;
+        case 23: st->period_reports_commissioner = (uint32_t) x; break;
+        case 24: st->period_reports_unit = (uint32_t) x; break;
+        case 25: st->period_reports_local = (uint32_t) x; break;
+        case 26: st->last_report_seq = x; break;
+        case 27: st->close_prev_level = (Sitewatch__V1__Level) (int32_t) (uint32_t) x; break;
+        default: ok = false; break; /* a field of a newer contract */
+        }
+        if (!ok)
+            return false;
+    }
+    return !rd.bad;
+}
+
+void
+rules_state_view_judged (rules_state_view_t *v, const rules_reason_t *reasons, size_t n,
+                         void (*fill) (Sitewatch__V1__Reason *out, const rules_reason_t *r,
+                                       char *code, char *detail, char *problem_id))
+{
+    if (n > RULES_MAX_REASONS)
+        n = RULES_MAX_REASONS;
+    for (size_t i = 0; i < n; i++) {
+        v->judged[i] = reasons[i];
+        rules_reason_t *r = &v->judged[i];
+        fill (&v->judged_reasons[i], r, r->code, r->detail, r->problem_id);
+        v->judged_reasonp[i] = &v->judged_reasons[i];
+    }
+    v->st.reasons = v->judged_reasonp;
+    v->st.n_reasons = n;
+}

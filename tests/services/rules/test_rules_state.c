@@ -3,7 +3,10 @@
  * filled too) holds random values, zeros, negatives, -0.0 and NaN, long and
  * empty strings, and 0-3 repeated entries, encode to exactly protobuf-c's
  * bytes; a buffer too small and a message with unknown fields are left to
- * protobuf-c (0). */
+ * protobuf-c (0). The state view reads those states, and byte strings
+ * protobuf-c reads (repeated scalars, periods packed and not, negative
+ * varints), to what protobuf-c reads: both encode to the same bytes; what it
+ * leaves to protobuf-c is refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +15,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,12 +227,123 @@ test_defaults_and_unknown (void **state)
     assert_int_equal (rules_event_encode (&ev, buf, sizeof buf), 0);
 }
 
+/* The view's reading, encoded again, against protobuf-c's, packed again. */
+static void
+s_view_same (const char *row, const uint8_t *data, size_t size)
+{
+    static uint8_t want[65536], got[65536];
+    static rules_state_view_t v;
+    Sitewatch__V1__RulesProjectState *st = sitewatch__v1__rules_project_state__unpack (NULL, size,
+                                                                                       data);
+    if (!st)
+        fail_msg ("%s: protobuf-c refused it", row);
+    size_t wn = protobuf_c_message_pack (&st->base, want);
+    sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
+    if (!rules_state_view (data, size, &v))
+        fail_msg ("%s: refused", row);
+    size_t gn = rules_state_encode (&v.st, got, sizeof got);
+    if (gn != wn || memcmp (got, want, wn) != 0)
+        fail_msg ("%s: read as %zu bytes, protobuf-c as %zu", row, gn, wn);
+}
+
+static void
+test_view_random_states (void **state)
+{
+    (void) state;
+    static uint8_t buf[65536];
+    static rules_state_view_t v;
+    int viewed = 0;
+    for (int round = 0; round < 3000; round++) {
+        Sitewatch__V1__RulesProjectState *st = malloc (sizeof *st);
+        assert_non_null (st);
+        sitewatch__v1__rules_project_state__init (st);
+        s_fill (&st->base);
+        size_t n = protobuf_c_message_pack (&st->base, buf);
+        sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
+        /* at most 3 entries of each and under 4 KiB of strings: must be read */
+        if (n < RULES_STATE_STRINGS_MAX) {
+            char row[32];
+            snprintf (row, sizeof row, "round %d", round);
+            s_view_same (row, buf, n);
+            viewed++;
+        }
+        else if (rules_state_view (buf, n, &v)) {
+            uint8_t *again = malloc (n);
+            assert_non_null (again);
+            assert_int_equal (rules_state_encode (&v.st, again, n), n);
+            assert_memory_equal (again, buf, n);
+            free (again);
+        }
+    }
+    assert_true (viewed > 2000);
+}
+
+static void
+test_view_bytes_table (void **state)
+{
+    (void) state;
+    struct {
+        const char *row;
+        const uint8_t *data;
+        size_t size;
+    } same[] = {
+        { "empty", (const uint8_t[]) { 0 }, 0 },
+        { "level twice", (const uint8_t[]) { 0x08, 0x01, 0x08, 0x02 }, 4 },
+        { "periods one by one and packed",
+          (const uint8_t[]) { 0x58, 0x05, 0x5A, 0x02, 0x06, 0x07, 0x58, 0x08 }, 8 },
+        { "negative actual_bp as 10 bytes",
+          (const uint8_t[]) { 0x28, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01 },
+          11 },
+        { "events wider than 32 bits",
+          (const uint8_t[]) { 0x88, 0x01, 0x85, 0x80, 0x80, 0x80, 0x80, 0x01 }, 8 },
+        { "has_lag 2", (const uint8_t[]) { 0x68, 0x02 }, 2 },
+        { "reason text twice",
+          (const uint8_t[]) { 0x4A, 0x01, 'a', 0x4A, 0x02, 'b', 'c' }, 7 },
+        { "two reasons, one empty",
+          (const uint8_t[]) { 0x62, 0x04, 0x0A, 0x02, 'n', 'o', 0x62, 0x00 }, 8 },
+        { "a problem and a double",
+          (const uint8_t[]) { 0x3A, 0x05, 0x0A, 0x01, 'x', 0x10, 0x02, 0x71, 0, 0, 0, 0, 0, 0,
+                              0xF0, 0x3F },
+          16 },
+    };
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
+        s_view_same (same[i].row, same[i].data, same[i].size);
+
+    static uint8_t many[256];
+    size_t mn = 0;
+    for (int i = 0; i < RULES_STATE_PROBLEMS_MAX + 1; i++) {
+        many[mn++] = 0x3A;
+        many[mn++] = 0x00;
+    }
+    static rules_state_view_t v;
+    assert_true (rules_state_view (many, mn - 2, &v));
+    struct {
+        const char *row;
+        const uint8_t *data;
+        size_t size;
+    } refused[] = {
+        { "unknown field", (const uint8_t[]) { 0x08, 0x01, 0xA0, 0x06, 0x07 }, 5 },
+        { "unknown field in a reason", (const uint8_t[]) { 0x62, 0x03, 0xA0, 0x06, 0x07 }, 5 },
+        { "lag_pp as a varint", (const uint8_t[]) { 0x70, 0x01 }, 2 },
+        { "level as bytes", (const uint8_t[]) { 0x0A, 0x00 }, 2 },
+        { "a NUL in reason_text", (const uint8_t[]) { 0x4A, 0x02, 'a', 0x00 }, 4 },
+        { "truncated packed periods", (const uint8_t[]) { 0x5A, 0x02, 0x06, 0x87 }, 4 },
+        { "truncated", (const uint8_t[]) { 0x4A, 0x05, 'a' }, 3 },
+        { "17 problems", many, mn },
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        if (rules_state_view (refused[i].data, refused[i].size, &v))
+            fail_msg ("%s: read, want refused", refused[i].row);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_random_states_and_events),
         cmocka_unit_test (test_defaults_and_unknown),
+        cmocka_unit_test (test_view_random_states),
+        cmocka_unit_test (test_view_bytes_table),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

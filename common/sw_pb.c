@@ -36,6 +36,11 @@ sw_pb_get_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
     return s_varint (p, end, v);
 }
 
+/* protobuf-c reads a tag or a length prefix of at most 5 bytes and refuses
+ * the message otherwise: so does this reader, so that what it accepts
+ * protobuf-c reads too. */
+#define SW_PB_HEAD_MAX 5
+
 bool
 sw_pb_next (sw_pb_reader_t *r, sw_pb_field_t *f)
 {
@@ -43,7 +48,8 @@ sw_pb_next (sw_pb_reader_t *r, sw_pb_field_t *f)
         return false;
     const uint8_t *p = r->p;
     uint64_t tag;
-    if (!s_varint (&p, r->end, &tag) || tag >> 3 == 0 || tag >> 3 > 0x1fffffff)
+    if (!s_varint (&p, r->end, &tag) || p - r->p > SW_PB_HEAD_MAX || tag >> 3 == 0
+        || tag >> 3 > 0x1fffffff)
         goto bad;
     memset (f, 0, sizeof *f);
     f->start = r->p;
@@ -66,7 +72,9 @@ sw_pb_next (sw_pb_reader_t *r, sw_pb_field_t *f)
     }
     case SW_PB_LEN: {
         uint64_t len;
-        if (!s_varint (&p, r->end, &len) || len > (uint64_t) (r->end - p))
+        const uint8_t *lp = p;
+        if (!s_varint (&p, r->end, &len) || p - lp > SW_PB_HEAD_MAX
+            || len > (uint64_t) (r->end - p))
             goto bad;
         f->data = p;
         f->size = (size_t) len;

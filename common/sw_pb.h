@@ -42,7 +42,8 @@ typedef struct {
 
 void sw_pb_reader (sw_pb_reader_t *r, const void *data, size_t size);
 /* The next field of the message; false at its end, or at malformed input
- * (then r->bad): a truncated field, a varint of more than 10 bytes, field
+ * (then r->bad): a truncated field, a varint of more than 10 bytes, a tag
+ * or a length prefix of more than 5 (protobuf-c refuses those), field
  * number 0 or beyond 2^29-1, a group (wire types 3 and 4), or wire types 6
  * and 7. */
 bool sw_pb_next (sw_pb_reader_t *r, sw_pb_field_t *f);

@@ -67,6 +67,8 @@ typedef void (*s_fields_fn) (s_out_t *o, const void *msg);
 static void
 s_message (s_out_t *o, uint32_t number, s_fields_fn fields, const void *msg)
 {
+    if (!msg)
+        o->full = true; /* a NULL entry: protobuf-c's to pack */
     if (!s_room (o, 5 + 10))
         return;
     uint8_t *head = o->p;
@@ -313,12 +315,14 @@ rules_state_view (const uint8_t *data, size_t size, rules_state_view_t *v)
     sw_pb_reader (&rd, data, size);
     while (sw_pb_next (&rd, &f)) {
         uint64_t x = f.value;
+        /* a bool is read from its one-byte varint only (protobuf-c tests
+         * every byte of a longer one, bits a 64-bit value has lost) */
         bool ok = f.wire == SW_PB_VARINT;
         switch (f.number) {
         case 1: st->level = (Sitewatch__V1__Level) (int32_t) (uint32_t) x; break;
         case 2: st->since = (int64_t) x; break;
         case 3: st->prev_close_level = (Sitewatch__V1__Level) (int32_t) (uint32_t) x; break;
-        case 4: st->has_actual = x != 0; break;
+        case 4: ok = ok && f.total == 2; st->has_actual = x != 0; break;
         case 5: st->actual_bp = (int32_t) (uint32_t) x; break;
         case 6: st->actual_observed_at = (int64_t) x; break;
         case 7: ok = s_problem_in (&in, &f); break;
@@ -327,7 +331,7 @@ rules_state_view (const uint8_t *data, size_t size, rules_state_view_t *v)
         case 10: st->reason_approved_day = (int32_t) (uint32_t) x; break;
         case 11: ok = s_periods_in (v, &f); break;
         case 12: ok = s_reason_in (&in, &f); break;
-        case 13: st->has_lag = x != 0; break;
+        case 13: ok = ok && f.total == 2; st->has_lag = x != 0; break;
         case 14: ok = s_double_in (&f, &st->lag_pp); break;
         case 15: ok = s_double_in (&f, &st->planned_pct); break;
         case 16: ok = s_double_in (&f, &st->actual_pct); break;

@@ -84,6 +84,8 @@ test_malformed_table (void **state)
         { "wire type 7", 2, { 0x0f, 0x00 }, 0 },
         { "good field then a bad one", 4, { 0x08, 0x01, 0x12, 0x09 }, 1 },
         { "field number above 2^29-1", 6, { 0xf8, 0xff, 0xff, 0xff, 0x1f, 0x00 }, 0 },
+        { "tag of 6 bytes", 8, { 0x08, 0x01, 0x88, 0x80, 0x80, 0x80, 0x80, 0x00, }, 1 },
+        { "length prefix of 6 bytes", 8, { 0x12, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00, 'a' }, 0 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         /* a copy of exactly size bytes: ASan sees a read past the end */

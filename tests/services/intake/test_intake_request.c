@@ -200,6 +200,16 @@ test_bytes_table (void **state)
         { "truncated string", (const uint8_t[]) { 0x52, 0x03, 0x0A, 0x05, 'a' }, 5 },
         { "truncated varint", (const uint8_t[]) { 0x52, 0x02, 0x30, 0x85 }, 4 },
         { "group wire type", (const uint8_t[]) { 0x52, 0x01, 0x0B }, 3 },
+        /* protobuf-c refuses these: a report journaled from them would be
+         * lost downstream */
+        { "report_id tag of 6 bytes",
+          (const uint8_t[]) { 0x08, 0x01, 0x52, 0x08, 0x8A, 0x80, 0x80, 0x80, 0x80, 0x00, 0x01,
+                              'R' },
+          12 },
+        { "report_id length of 6 bytes",
+          (const uint8_t[]) { 0x08, 0x01, 0x52, 0x08, 0x0A, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00,
+                              'R' },
+          12 },
     };
     for (size_t i = 0; i < N_ELEM (refused); i++)
         if (!s_refused (refused[i].data, refused[i].size))

@@ -225,6 +225,11 @@ test_defaults_and_unknown (void **state)
     r.base.n_unknown_fields = 1;
     r.base.unknown_fields = &uf;
     assert_int_equal (rules_event_encode (&ev, buf, sizeof buf), 0);
+    /* a NULL entry: protobuf-c's to pack */
+    Sitewatch__V1__Problem *none[] = { NULL };
+    st.open_problems = none;
+    st.n_open_problems = 1;
+    assert_int_equal (rules_state_encode (&st, buf, sizeof buf), 0);
 }
 
 /* The view's reading, encoded again, against protobuf-c's, packed again. */
@@ -330,6 +335,12 @@ test_view_bytes_table (void **state)
         { "truncated packed periods", (const uint8_t[]) { 0x5A, 0x02, 0x06, 0x87 }, 4 },
         { "truncated", (const uint8_t[]) { 0x4A, 0x05, 'a' }, 3 },
         { "17 problems", many, mn },
+        /* protobuf-c reads this bool true (it tests every byte); the bits
+         * are past a 64-bit value's */
+        { "has_actual as 10 bytes",
+          (const uint8_t[]) { 0x20, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02 },
+          11 },
+        { "a tag of 6 bytes", (const uint8_t[]) { 0x88, 0x80, 0x80, 0x80, 0x80, 0x00, 0x01 }, 7 },
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
         if (rules_state_view (refused[i].data, refused[i].size, &v))

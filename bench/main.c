@@ -21,7 +21,7 @@ static const sw_option_t s_options[] = {
     { "threads", "2", "load generator threads", false },
     { "rates", "1000,5000,20000", "paced offered loads, reports/s", false },
     { "saturation", "on", "on | off: the closed-loop phase after the paced ones", false },
-    { "probe-rate", "5", "probe reports per second (half turn a project red, half green again)",
+    { "probe-rate", "20", "probe reports per second (half turn a project red, half green again)",
       false },
     { "bin", NULL, "directory of sitewatchd and sitewatch-<svc> (default: this program's)", false },
     { "log-level", "warn", "servers' log level", false },

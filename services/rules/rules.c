@@ -18,6 +18,10 @@
 /* Projects kept parsed in memory (about 1 KB each); past this the cache
  * starts again empty. */
 #define RULES_CACHE_MAX 16384
+/* States written back (see s_put_state): the log is moved into "states"
+ * when it holds this many projects, or this long after its first entry. */
+#define RULES_STATE_LOG_MAX 16384
+#define RULES_STATE_LOG_MS 2000
 
 /* A project as last stored: its def and state, parsed. */
 typedef struct {
@@ -43,6 +47,18 @@ typedef struct {
      * A batch that does not commit empties it (its changes are gone). */
     zhashx_t *cache;
     bool cache_dirty;              /* a batch began and has not committed */
+    /* States written back: a changed state is appended to "state_log" (key:
+     * a sequence, value: project id, NUL, the state's encoding), not put in
+     * "states" where it would rewrite a random page; logged maps each
+     * project in the log to its latest entry's sequence. s_checkpoint moves
+     * the latest entries into "states" and empties the log. Readers of a
+     * state go through s_state_read. */
+    MDB_dbi state_log;
+    zhashx_t *logged;              /* id -> sequence (uintptr_t) */
+    uint64_t log_next;
+    int64_t log_first_ms;          /* when the log's first entry was written */
+    bool log_reindex;              /* logged must be read again from the store */
+    bool direct_states;            /* an import: states go to "states" */
 } rules_t;
 
 /* ------------------------------------------------------------- storage */
@@ -81,18 +97,185 @@ s_put (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCM
     return s_put_flags (txn, dbi, NULL, key, klen, m, 0);
 }
 
+/* Reads the log's index again from what is stored (at start, and after a
+ * batch that did not commit: its entries are gone). */
+static int
+s_log_reindex (rules_t *self, MDB_txn *txn)
+{
+    zhashx_purge (self->logged);
+    self->log_next = 1;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (txn, self->state_log, &cur);
+    if (rc != 0)
+        return rc;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
+        const char *id = v.mv_data;
+        if (k.mv_size != 8 || !memchr (id, 0, v.mv_size))
+            continue;
+        uint64_t seq = sw_be_u64 (k.mv_data);
+        zhashx_update (self->logged, id, (void *) (uintptr_t) seq);
+        self->log_next = seq + 1;
+    }
+    mdb_cursor_close (cur);
+    self->log_reindex = false;
+    if (zhashx_size (self->logged)) {
+        if (!self->log_first_ms)
+            self->log_first_ms = zclock_mono ();
+        sw_info ("rules", "state_log_read", "projects=%zu next=%llu", zhashx_size (self->logged),
+                 (unsigned long long) self->log_next);
+    }
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* A project's stored state: its latest log entry, else "states". */
+static int
+s_state_bytes (rules_t *self, MDB_txn *txn, const MDB_val *key, MDB_val *out)
+{
+    if (self->log_reindex) {
+        int rc = s_log_reindex (self, txn);
+        if (rc != 0)
+            return rc;
+    }
+    if (zhashx_size (self->logged) && key->mv_size < 256) {
+        char id[256];
+        memcpy (id, key->mv_data, key->mv_size);
+        id[key->mv_size] = 0;
+        uintptr_t seq = (uintptr_t) zhashx_lookup (self->logged, id);
+        if (seq) {
+            uint8_t kb[8];
+            sw_u64_be (seq, kb);
+            MDB_val k = { 8, kb }, v;
+            int rc = mdb_get (txn, self->state_log, &k, &v);
+            if (rc != 0)
+                return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+            const char *z = memchr (v.mv_data, 0, v.mv_size);
+            if (!z)
+                return MDB_CORRUPTED;
+            size_t idl = (size_t) (z - (const char *) v.mv_data) + 1;
+            out->mv_size = v.mv_size - idl;
+            out->mv_data = (uint8_t *) v.mv_data + idl;
+            return 0;
+        }
+    }
+    return mdb_get (txn, self->states, (MDB_val *) key, out);
+}
+
+static Sitewatch__V1__RulesProjectState *
+s_state_read (rules_t *self, MDB_txn *txn, const char *id, int *rc)
+{
+    MDB_val k = { strlen (id), (void *) id }, v;
+    *rc = s_state_bytes (self, txn, &k, &v);
+    if (*rc != 0)
+        return NULL;
+    Sitewatch__V1__RulesProjectState *st
+        = sitewatch__v1__rules_project_state__unpack (NULL, v.mv_size, v.mv_data);
+    if (!st)
+        *rc = MDB_CORRUPTED;
+    return st;
+}
+
+/* Moves the latest logged state of each project into "states" and empties
+ * the log, inside txn. */
+static int
+s_checkpoint (rules_t *self, MDB_txn *txn)
+{
+    if (self->log_reindex) {
+        int rc = s_log_reindex (self, txn);
+        if (rc != 0)
+            return rc;
+    }
+    if (!zhashx_size (self->logged))
+        return 0;
+    int rc = 0;
+    for (void *item = zhashx_first (self->logged); item && rc == 0;
+         item = zhashx_next (self->logged)) {
+        const char *id = zhashx_cursor (self->logged);
+        uint8_t kb[8];
+        sw_u64_be ((uintptr_t) item, kb);
+        MDB_val k = { 8, kb }, v;
+        rc = mdb_get (txn, self->state_log, &k, &v);
+        const char *z = rc == 0 ? memchr (v.mv_data, 0, v.mv_size) : NULL;
+        if (rc == 0 && !z)
+            rc = MDB_CORRUPTED;
+        if (rc == 0) {
+            size_t idl = (size_t) (z - (const char *) v.mv_data) + 1;
+            MDB_val sk = { strlen (id), (void *) id },
+                    sv = { v.mv_size - idl, (uint8_t *) v.mv_data + idl };
+            rc = mdb_put (txn, self->states, &sk, &sv, 0);
+        }
+    }
+    if (rc == 0)
+        rc = mdb_drop (txn, self->state_log, 0);
+    if (rc != 0)
+        return rc;
+    zhashx_purge (self->logged);
+    self->log_first_ms = 0;
+    return 0;
+}
+
+/* Checkpoints when the log is full or old (at the start of a message). */
+static int
+s_maybe_checkpoint (rules_t *self, MDB_txn *txn)
+{
+    if (self->log_reindex) {
+        int rc = s_log_reindex (self, txn);
+        if (rc != 0)
+            return rc;
+    }
+    size_t n = zhashx_size (self->logged);
+    if (n >= RULES_STATE_LOG_MAX
+        || (n && zclock_mono () - self->log_first_ms >= RULES_STATE_LOG_MS))
+        return s_checkpoint (self, txn);
+    return 0;
+}
+
 /* A project's state, encoded by hand (rules_state_encode: the bytes
- * protobuf-c would pack), at key in "states" or where cur stands. */
+ * protobuf-c would pack): appended to the state log (written back), or
+ * where cur stands, or in "states" during an import. */
 static int
 s_put_state (rules_t *self, MDB_txn *txn, MDB_cursor *cur, const void *key, size_t klen,
              const Sitewatch__V1__RulesProjectState *st)
 {
-    uint8_t buf[4096];
-    size_t n = rules_state_encode (st, buf, sizeof buf);
-    if (!n)
-        return s_put_flags (txn, self->states, cur, key, klen, &st->base, 0);
-    MDB_val k = { klen, (void *) key }, v = { n, buf };
-    return cur ? mdb_cursor_put (cur, &k, &v, MDB_CURRENT) : mdb_put (txn, self->states, &k, &v, 0);
+    uint8_t buf[4096 + 257];
+    if (cur || self->direct_states || klen > 256) {
+        size_t n = rules_state_encode (st, buf, sizeof buf);
+        if (!n)
+            return s_put_flags (txn, self->states, cur, key, klen, &st->base, 0);
+        MDB_val k = { klen, (void *) key }, v = { n, buf };
+        return cur ? mdb_cursor_put (cur, &k, &v, MDB_CURRENT)
+                   : mdb_put (txn, self->states, &k, &v, 0);
+    }
+    if (self->log_reindex) {
+        int rc = s_log_reindex (self, txn);
+        if (rc != 0)
+            return rc;
+    }
+    memcpy (buf, key, klen);
+    buf[klen] = 0;
+    size_t n = rules_state_encode (st, buf + klen + 1, sizeof buf - klen - 1);
+    uint8_t *packed = NULL;
+    if (!n && (n = protobuf_c_message_get_packed_size (&st->base)) > 0) {
+        packed = malloc (klen + 1 + n);
+        if (!packed)
+            abort ();
+        memcpy (packed, buf, klen + 1);
+        protobuf_c_message_pack (&st->base, packed + klen + 1);
+    }
+    uint8_t kb[8];
+    uint64_t seq = self->log_next;
+    sw_u64_be (seq, kb);
+    MDB_val k = { 8, kb }, v = { klen + 1 + n, packed ? packed : buf };
+    int rc = mdb_put (txn, self->state_log, &k, &v, MDB_APPEND);
+    free (packed);
+    if (rc != 0)
+        return rc;
+    self->log_next++;
+    if (!zhashx_size (self->logged))
+        self->log_first_ms = zclock_mono ();
+    zhashx_update (self->logged, (const char *) buf, (void *) (uintptr_t) seq);
+    return 0;
 }
 
 static void
@@ -123,8 +306,7 @@ s_project (rules_t *self, MDB_txn *txn, const char *id, int *rc)
         = s_get (txn, self->projects, id, &sitewatch__v1__project_def__descriptor, rc);
     if (!def)
         return NULL;
-    Sitewatch__V1__RulesProjectState *st
-        = s_get (txn, self->states, id, &sitewatch__v1__rules_project_state__descriptor, rc);
+    Sitewatch__V1__RulesProjectState *st = s_state_read (self, txn, id, rc);
     if (!st) {
         sitewatch__v1__project_def__free_unpacked (def, NULL);
         return NULL;
@@ -731,6 +913,10 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
             break;
         /* The close's changes belong to no message before it is complete. */
         sw_stage_defer_watermark (self->stage);
+        /* The close reads and writes "states" itself: the log goes first. */
+        int crc = s_checkpoint (self, txn);
+        if (crc != 0)
+            return crc;
         zhashx_purge (self->cache); /* it stores states of its own */
         /* Resume after the last project judged, if this close began. */
         uint8_t from[8 + 256];
@@ -847,7 +1033,11 @@ s_apply_registry (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *ms
         return 0;
     }
     sw_registry_clock_set (&self->cal, &cal);
-    zhashx_purge (self->cache); /* defs and states are stored anew below */
+    /* Defs and states are stored anew below, in "states" itself. */
+    int crc = s_checkpoint (self, txn);
+    if (crc != 0)
+        return crc;
+    zhashx_purge (self->cache);
 
     /* The registry without its projects keeps zone, calendar and people. */
     Sitewatch__V1__Registry head = *reg;
@@ -874,6 +1064,7 @@ s_apply_registry (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *ms
             = s_get (txn, self->states, def->id, &sitewatch__v1__rules_project_state__descriptor, &rc);
         if (rc != 0 && rc != MDB_NOTFOUND)
             return rc;
+        self->direct_states = true;
         if (!st) {
             /* First judged when imported (or on its start day): green, silently. */
             Sitewatch__V1__RulesProjectState fresh = SITEWATCH__V1__RULES_PROJECT_STATE__INIT;
@@ -891,6 +1082,7 @@ s_apply_registry (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *ms
             rc = s_judge_one (self, txn, def, st, msg->at, false, 0);
             sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
         }
+        self->direct_states = false;
         if (rc != 0)
             return rc;
     }
@@ -1178,8 +1370,10 @@ s_begin (void *svc)
 {
     rules_t *self = svc;
     sw_registry_clock_begin (&self->cal);
-    if (self->cache_dirty)
+    if (self->cache_dirty) {
         zhashx_purge (self->cache); /* the batch before did not commit */
+        self->log_reindex = true;   /* nor did its log entries */
+    }
     self->cache_dirty = true;
 }
 
@@ -1195,8 +1389,11 @@ static int
 s_apply (void *svc, MDB_txn *txn, const Sitewatch__V1__ChainMsg *msg)
 {
     rules_t *self = svc;
+    int rc = s_maybe_checkpoint (self, txn);
+    if (rc != 0)
+        return rc;
     /* Period closes first: each is judged at its own instant, in order. */
-    int rc = s_close_periods (self, txn, msg->at);
+    rc = s_close_periods (self, txn, msg->at);
     if (rc != 0)
         return rc;
     switch (msg->body_case) {
@@ -1228,8 +1425,11 @@ s_apply_raw (void *svc, MDB_txn *txn, const sw_stage_raw_t *raw)
     rules_t *self = svc;
     if (raw->body != SITEWATCH__V1__CHAIN_MSG__BODY_REPORT)
         return SW_STAGE_UNPACK;
+    int rc = s_maybe_checkpoint (self, txn);
+    if (rc != 0)
+        return rc;
     /* Period closes first, as in s_apply. */
-    int rc = s_close_periods (self, txn, raw->at);
+    rc = s_close_periods (self, txn, raw->at);
     if (rc != 0)
         return rc;
     return s_apply_report_raw (self, txn, raw);
@@ -1301,7 +1501,7 @@ s_query_status (rules_t *self, MDB_txn *txn, const Sitewatch__V1__Request *req, 
             MDB_val sv;
             Sitewatch__V1__ProjectDef *def;
             Sitewatch__V1__RulesProjectState *st;
-            if (mdb_get (txn, self->states, &key, &sv) != 0
+            if (s_state_bytes (self, txn, &key, &sv) != 0
                 || !s_unpack_project (&val, &sv, &def, &st))
                 continue;
             if (n == cap) {
@@ -1390,9 +1590,7 @@ s_query_project (rules_t *self, MDB_txn *txn, const Sitewatch__V1__Request *req,
     int rc;
     Sitewatch__V1__ProjectDef *def
         = s_get (txn, self->projects, id, &sitewatch__v1__project_def__descriptor, &rc);
-    Sitewatch__V1__RulesProjectState *st
-        = def ? s_get (txn, self->states, id, &sitewatch__v1__rules_project_state__descriptor, &rc)
-              : NULL;
+    Sitewatch__V1__RulesProjectState *st = def ? s_state_read (self, txn, id, &rc) : NULL;
     if (!def || !st) {
         if (def)
             sitewatch__v1__project_def__free_unpacked (def, NULL);
@@ -1489,6 +1687,7 @@ s_open (rules_t *self, char *err, size_t errlen)
         return -1;
     if (sw_store_dbi (self->store, "projects", 0, &self->projects) != 0
         || sw_store_dbi (self->store, "states", 0, &self->states) != 0
+        || sw_store_dbi (self->store, "state_log", 0, &self->state_log) != 0
         || sw_store_dbi (self->store, "reports", 0, &self->reports) != 0
         || sw_store_dbi (self->store, "report_log", 0, &self->report_log) != 0
         || sw_store_dbi (self->store, "events", 0, &self->events) != 0
@@ -1526,12 +1725,15 @@ rules_actor (zsock_t *pipe, void *arg)
     self->args = arg;
     self->cache = zhashx_new ();
     zhashx_set_destructor (self->cache, s_project_free);
+    self->logged = zhashx_new ();
+    self->log_reindex = true; /* read at the first use */
     char err[512] = "";
     int rc = s_open (self, err, sizeof err);
     sw_service_serve (pipe, self->args, rc, err, sw_stage_serve, self->stage);
     sw_stage_destroy (&self->stage);
     sw_registry_clock_destroy (&self->cal);
     zhashx_destroy (&self->cache);
+    zhashx_destroy (&self->logged);
     sw_store_close (&self->store);
     free (self);
 }

@@ -26,6 +26,8 @@ const sw_option_t sw_service_options[] = {
     { "close-slice", "4096", "projects rules judges per transaction at a period close", false },
     { "commit-window", "10", "ms rules may hold a busy batch open that forwards nothing (0: off)", false },
     { "commit-window-min", "64", "messages a batch needs before rules holds it open", false },
+    { "state-checkpoint", "2000", "ms after which rules moves its logged states into \"states\"", false },
+    { "state-checkpoint-max", "16384", "projects rules logs before it moves their states", false },
     { "notifier", "off", "sitewatchd only: run the leadership notifier inside (on|off)", false },
     { "notifier-sink", "stdout", "notifier sink: stdout | file:PATH | http(s)://URL", false },
     { "notifier-data", NULL, "notifier state directory (default <data>/notifier)", false },

@@ -18,10 +18,6 @@
 /* Projects kept parsed in memory (about 1 KB each); past this the cache
  * starts again empty. */
 #define RULES_CACHE_MAX 16384
-/* States written back (see s_put_state): the log is moved into "states"
- * when it holds this many projects, or this long after its first entry. */
-#define RULES_STATE_LOG_MAX 16384
-#define RULES_STATE_LOG_MS 2000
 
 /* A project as last stored: its def and state, parsed. */
 typedef struct {
@@ -59,6 +55,8 @@ typedef struct {
     int64_t log_first_ms;          /* when the log's first entry was written */
     bool log_reindex;              /* logged must be read again from the store */
     bool direct_states;            /* an import: states go to "states" */
+    size_t log_max;                /* --state-checkpoint-max: projects logged */
+    int64_t log_ms;                /* --state-checkpoint: ms after the first */
 } rules_t;
 
 /* ------------------------------------------------------------- storage */
@@ -225,8 +223,7 @@ s_maybe_checkpoint (rules_t *self, MDB_txn *txn)
             return rc;
     }
     size_t n = zhashx_size (self->logged);
-    if (n >= RULES_STATE_LOG_MAX
-        || (n && zclock_mono () - self->log_first_ms >= RULES_STATE_LOG_MS))
+    if (n >= self->log_max || (n && zclock_mono () - self->log_first_ms >= self->log_ms))
         return s_checkpoint (self, txn);
     return 0;
 }
@@ -1663,6 +1660,17 @@ s_open (rules_t *self, char *err, size_t errlen)
         return -1;
     }
     self->close_slice = (size_t) slice;
+    int64_t ckpt_ms = sw_config_get_int (cfg, "state-checkpoint", 2000);
+    int64_t ckpt_max = sw_config_get_int (cfg, "state-checkpoint-max", 16384);
+    if (ckpt_ms < 0 || ckpt_ms > 600000 || ckpt_max < 1 || ckpt_max > 1000000) {
+        snprintf (err, errlen,
+                  "--state-checkpoint must be 0..600000 ms and --state-checkpoint-max 1..1000000 "
+                  "(not %lld, %lld)",
+                  (long long) ckpt_ms, (long long) ckpt_max);
+        return -1;
+    }
+    self->log_ms = ckpt_ms;
+    self->log_max = (size_t) ckpt_max;
     int64_t window = sw_config_get_int (cfg, "commit-window", 10);
     int64_t window_min = sw_config_get_int (cfg, "commit-window-min", 64);
     if (window < 0 || window > 1000 || window_min < 1) {

@@ -131,6 +131,8 @@ s_log_reindex (rules_t *self, MDB_txn *txn)
 static int
 s_state_bytes (rules_t *self, MDB_txn *txn, const MDB_val *key, MDB_val *out)
 {
+    bool retried = false;
+again:
     if (self->log_reindex) {
         int rc = s_log_reindex (self, txn);
         if (rc != 0)
@@ -146,6 +148,13 @@ s_state_bytes (rules_t *self, MDB_txn *txn, const MDB_val *key, MDB_val *out)
             sw_u64_be (seq, kb);
             MDB_val k = { 8, kb }, v;
             int rc = mdb_get (txn, self->state_log, &k, &v);
+            if (rc == MDB_NOTFOUND && !retried) {
+                /* an entry of a batch that did not commit, read before the
+                 * next batch began: read the index again from the store */
+                self->log_reindex = true;
+                retried = true;
+                goto again;
+            }
             if (rc != 0)
                 return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
             const char *z = memchr (v.mv_data, 0, v.mv_size);

@@ -1681,7 +1681,7 @@ s_open (rules_t *self, char *err, size_t errlen)
     self->log_ms = ckpt_ms;
     self->log_max = (size_t) ckpt_max;
     int64_t window = sw_config_get_int (cfg, "commit-window", 10);
-    int64_t window_min = sw_config_get_int (cfg, "commit-window-min", 64);
+    int64_t window_min = sw_config_get_int (cfg, "commit-window-min", 1);
     if (window < 0 || window > 1000 || window_min < 1) {
         snprintf (err, errlen,
                   "--commit-window must be 0..1000 ms and --commit-window-min at least 1 "

@@ -573,8 +573,15 @@ s_window_more (sw_stage_t *self, int64_t start)
     size_t before = self->n_batch;
     while (self->n_batch < SW_STAGE_BATCH_MAX && self->n_messages < SW_STAGE_BATCH_MAX
            && !self->n_pending) {
-        if (s_recv (self))
-            continue;
+        if (s_recv (self)) {
+            /* What came is applied at once (the caller comes back while
+             * the window lasts): a red report that joins a held batch
+             * goes on now, not when the window is over. */
+            while (self->n_batch < SW_STAGE_BATCH_MAX && self->n_messages < SW_STAGE_BATCH_MAX
+                   && s_recv (self))
+                ;
+            break;
+        }
         int64_t left = start + self->commit_window_ms - zclock_mono ();
         if (left <= 0)
             break;

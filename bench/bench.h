@@ -187,6 +187,28 @@ uint64_t bench_watch_probe_timeouts (bench_watch_t *self);
 int64_t bench_watch_marker (bench_watch_t *self, int timeout_ms);
 void bench_watch_stop (bench_watch_t **self_p);
 
+/* ------------------------------------------------------- pause meter
+ * A thread that sleeps 1 ms at a time and counts how much later than asked
+ * it woke (as jHiccup does): a pause > 2 ms means the machine ran none of
+ * its threads for that long (or every core was busy with others: then it
+ * measures the contention), whatever the servers do. On a virtual
+ * machine whose host caps its CPU (the vCPUs and the host's work for its
+ * disk together), every thread stops for 5-15 ms about every 100 ms once
+ * the cap is reached: those pauses are in every latency figure of the
+ * phase, the servers' and the load generator's alike. */
+typedef struct {
+    uint64_t pauses;     /* wakes later than 2 ms */
+    double pause_ms;     /* their lateness, summed */
+    double max_ms;
+    double seconds;      /* how long the phase was watched */
+} bench_pause_t;
+
+void bench_pause_start (void);
+/* Pauses from now on count for phase (0..BENCH_WATCH_PHASES-1; -1: none). */
+void bench_pause_phase (int phase);
+void bench_pause_get (int phase, bench_pause_t *out);
+void bench_pause_stop (void);
+
 /* ---------------------------------------------------------- baseline
  * The one-hop baseline: a sender pushes packed device Requests over tcp; the
  * hop unpacks each, appends every message read in one loop turn to LMDB

@@ -134,6 +134,7 @@ bench_run_throughput (const bench_opts_t *o, bench_form_t form, bench_tp_t *out)
     lo.observed_base = observed_base;
     lo.retry_ms = 2000;
     bench_proc_t self_before, self_after;
+    bench_pause_start ();
     out->n_phases = o->n_rates + (o->saturation ? 1 : 0);
     out->reports_per_s = out->intake_per_s = -1;
     for (int k = 0; k < out->n_phases; k++) {
@@ -145,7 +146,9 @@ bench_run_throughput (const bench_opts_t *o, bench_form_t form, bench_tp_t *out)
         int64_t t0 = bench_now_us ();
         bench_say ("phase %d: %s", k, sat ? "saturation (closed loop)" : "paced");
         bench_watch_phase (w, k);
+        bench_pause_phase (k);
         bench_load_run (&lo, &out->phase[k]);
+        bench_pause_phase (-1);
         bench_watch_phase (w, -1);
         int64_t t1 = bench_now_us ();
         bench_load_result_t *r = &out->phase[k];
@@ -187,6 +190,7 @@ bench_run_throughput (const bench_opts_t *o, bench_form_t form, bench_tp_t *out)
     }
     zclock_sleep (300);
     for (int k = 0; k < out->n_phases; k++) {
+        bench_pause_get (k, &out->pause[k]);
         bench_watch_red (w, k, &out->red[k]);
         out->reds_sent[k] = bench_watch_reds_sent (w, k);
     }
@@ -204,6 +208,7 @@ bench_run_throughput (const bench_opts_t *o, bench_form_t form, bench_tp_t *out)
                                : 0;
     out->ok = !out->error[0];
 done:
+    bench_pause_stop ();
     bench_watch_stop (&w);
     sw_client_destroy (&c);
     bench_servers_stop (&sv);

@@ -58,6 +58,7 @@ typedef struct {
     bench_procres_t proc[BENCH_MAX_PROCS];
     int n_proc;
     double bench_cpu_pct[BENCH_MAX_RATES + 1];
+    bench_pause_t pause[BENCH_MAX_RATES + 1];   /* the pause meter, per phase */
 } bench_tp_t;
 
 /* The state scenarios (close, replay, restart), one form. */

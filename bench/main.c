@@ -228,6 +228,11 @@ s_json_tp (sw_json_t *j, const bench_opts_t *o, bench_tp_t *t, double base)
         sw_json_int (j, (int64_t) r->unacked);
         s_num (j, "drain_s", t->drain_s[k]);
         s_num (j, "bench_cpu_pct", t->bench_cpu_pct[k]);
+        const bench_pause_t *pz = &t->pause[k];
+        sw_json_key (j, "machine_pauses");
+        sw_json_int (j, (int64_t) pz->pauses);
+        s_num (j, "machine_pause_ms_per_s", pz->seconds > 0 ? pz->pause_ms / pz->seconds : 0);
+        s_num (j, "machine_pause_max_ms", pz->max_ms);
         sw_json_obj_end (j);
     }
     sw_json_arr_end (j);
@@ -372,9 +377,9 @@ s_table_tp (const bench_opts_t *o, bench_tp_t *t, double base)
     if (t->error[0])
         printf ("error: %s\n", t->error);
     printf ("registry: %zu projects imported and applied in %.2f s\n", t->projects, t->import_s);
-    printf ("%-12s %10s %11s %8s %8s %8s %8s %8s %6s %8s %7s %6s\n", "phase", "offered/s",
+    printf ("%-12s %10s %11s %8s %8s %8s %8s %8s %6s %8s %7s %6s %9s\n", "phase", "offered/s",
             "accepted/s", "ack p50", "ack p99", "p99.9", "red p50", "red p99", "red n", "retry_l",
-            "drain s", "bench%");
+            "drain s", "bench%", "pauses");
     for (int k = 0; k < t->n_phases; k++) {
         bench_load_result_t *r = &t->phase[k];
         char off[32], a50[16], a99[16], a999[16], r50[16], r99[16];
@@ -389,12 +394,18 @@ s_table_tp (const bench_opts_t *o, bench_tp_t *t, double base)
         s_ms (r99, sizeof r99, bench_lat_ms (&t->red[k], 0.99));
         char rn[32];
         snprintf (rn, sizeof rn, "%zu/%u", t->red[k].n, t->reds_sent[k]);
-        printf ("%-12s %10s %11.0f %8s %8s %8s %8s %8s %6s %8llu %7.2f %6.0f\n",
+        const bench_pause_t *pz = &t->pause[k];
+        char pause[32];
+        snprintf (pause, sizeof pause, "%.0f/%.1f", pz->seconds > 0 ? pz->pause_ms / pz->seconds : 0,
+                  pz->max_ms);
+        printf ("%-12s %10s %11.0f %8s %8s %8s %8s %8s %6s %8llu %7.2f %6.0f %9s\n",
                 k < o->n_rates ? "paced" : "saturation", off, r->accepted_per_s, a50, a99, a999, r50,
-                r99, rn, (unsigned long long) r->retry_later, t->drain_s[k], t->bench_cpu_pct[k]);
+                r99, rn, (unsigned long long) r->retry_later, t->drain_s[k], t->bench_cpu_pct[k],
+                pause);
     }
     printf ("(latencies in ms; ack = first send -> acknowledged after the synced commit; red = report\n"
-            " -> its warning event at the subscriber; red n = samples/red probes sent; drain = after\n the phase's last ack until a later report's event reached the subscriber; bench%% = the load generator's own CPU)\n");
+            " -> its warning event at the subscriber; red n = samples/red probes sent; drain = after\n the phase's last ack until a later report's event reached the subscriber; bench%% = the load generator's own CPU;\n"
+            " pauses = ms per second by which a 1 ms sleep woke more than 2 ms late (the host pausing this machine,\n or every core busy), / the longest pause in ms)\n");
     if (t->reports_per_s >= 0) {
         printf ("sustained, accepted and through rules, escalation and notify: %.0f reports/s = %.2f x "
                 "baseline\n",

@@ -6,6 +6,7 @@
 #include "sw_clock.h"
 #include "sw_link.h"
 #include "sw_log.h"
+#include "sw_map.h"
 #include "sw_pb.h"
 #include "sw_registry.h"
 #include "sw_store.h"
@@ -58,7 +59,7 @@ typedef struct {
     /* Known projects (id -> commissioner) as read from "projects": found
      * here, a report costs no lookup in the tree. Emptied by a registry
      * import (it rewrites "projects") and when full. */
-    zhashx_t *known;
+    sw_map_t *known;
     sw_clock_t clock, txn_clock;   /* committed, and inside the batch */
     intake_auth_t *auth;           /* NULL: no CURVE, every client an operator */
     int64_t max_skew, max_age;
@@ -222,17 +223,11 @@ s_journal_tick (intake_t *self, MDB_txn *txn)
     return s_journal (self, txn, &msg);
 }
 
-static void
-s_known_free (void **item)
-{
-    free (*item);
-    *item = NULL;
-}
 
 static int
 s_project_known (intake_t *self, MDB_txn *txn, const char *id, char *commissioner, size_t cap)
 {
-    const char *c = zhashx_lookup (self->known, id);
+    const char *c = sw_map_get (self->known, id);
     MDB_val v;
     int rc = 0;
     if (c) {
@@ -248,9 +243,10 @@ s_project_known (intake_t *self, MDB_txn *txn, const char *id, char *commissione
                 abort ();
             memcpy (copy, v.mv_data, v.mv_size);
             copy[v.mv_size] = 0;
-            if (zhashx_size (self->known) >= INTAKE_KNOWN_MAX)
-                zhashx_purge (self->known);
-            zhashx_insert (self->known, id, copy);
+            if (sw_map_size (self->known) >= INTAKE_KNOWN_MAX)
+                sw_map_clear (self->known);
+            if (sw_map_put (self->known, id, copy) != 0)
+                abort ();
         }
     }
     if (rc == 0 && commissioner) {
@@ -389,7 +385,7 @@ s_do_registry (intake_t *self, MDB_txn *txn, s_item_t *item)
     Sitewatch__V1__Registry *reg = item->registry;
     /* Lookups after this see the new projects, maybe not committed: a batch
      * that fails to commit ends the process (a replay imports again). */
-    zhashx_purge (self->known);
+    sw_map_clear (self->known);
     for (size_t i = 0; i < reg->n_projects; i++) {
         const Sitewatch__V1__ProjectDef *p = reg->projects[i];
         MDB_val k = { strlen (p->id), p->id }, v = { strlen (p->commissioner), p->commissioner };
@@ -1123,8 +1119,7 @@ intake_actor (zsock_t *pipe, void *arg)
         abort ();
     self->args = arg;
     self->name = "intake";
-    self->known = zhashx_new ();
-    zhashx_set_destructor (self->known, s_known_free);
+    self->known = sw_map_new (free);
     char err[512] = "";
     int rc = s_open (self, err, sizeof err);
     sw_service_serve (pipe, self->args, rc, err, s_run, self);
@@ -1133,6 +1128,6 @@ intake_actor (zsock_t *pipe, void *arg)
              (unsigned long long) self->accepted, (unsigned long long) self->duplicates,
              (unsigned long long) self->rejected);
     s_close (self);
-    zhashx_destroy (&self->known);
+    sw_map_destroy (&self->known);
     free (self);
 }

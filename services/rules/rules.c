@@ -8,6 +8,7 @@
 #include "sw_calendar.h"
 #include "sw_registry.h"
 #include "sw_log.h"
+#include "sw_map.h"
 #include "sw_stage.h"
 #include "sw_wire.h"
 
@@ -41,7 +42,7 @@ typedef struct {
     /* Parsed projects by id, as stored by the last committed batch and the
      * one under way (write-through: every change is also put in "states").
      * A batch that does not commit empties it (its changes are gone). */
-    zhashx_t *cache;
+    sw_map_t *cache;
     bool cache_dirty;              /* a batch began and has not committed */
     /* States written back: a changed state is appended to "state_log" (key:
      * a sequence, value: project id, NUL, the state's encoding), not put in
@@ -50,7 +51,7 @@ typedef struct {
      * the latest entries into "states" and empties the log. Readers of a
      * state go through s_state_read. */
     MDB_dbi state_log;
-    zhashx_t *logged;              /* id -> sequence (uintptr_t) */
+    sw_map_t *logged;              /* id -> sequence (uintptr_t) */
     uint64_t log_next;
     int64_t log_first_ms;          /* when the log's first entry was written */
     bool log_reindex;              /* logged must be read again from the store */
@@ -100,7 +101,7 @@ s_put (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const ProtobufCM
 static int
 s_log_reindex (rules_t *self, MDB_txn *txn)
 {
-    zhashx_purge (self->logged);
+    sw_map_clear (self->logged);
     self->log_next = 1;
     MDB_cursor *cur;
     int rc = mdb_cursor_open (txn, self->state_log, &cur);
@@ -113,15 +114,16 @@ s_log_reindex (rules_t *self, MDB_txn *txn)
         if (k.mv_size != 8 || !memchr (id, 0, v.mv_size))
             continue;
         uint64_t seq = sw_be_u64 (k.mv_data);
-        zhashx_update (self->logged, id, (void *) (uintptr_t) seq);
+        if (sw_map_put (self->logged, id, (void *) (uintptr_t) seq) != 0)
+            abort ();
         self->log_next = seq + 1;
     }
     mdb_cursor_close (cur);
     self->log_reindex = false;
-    if (zhashx_size (self->logged)) {
+    if (sw_map_size (self->logged)) {
         if (!self->log_first_ms)
             self->log_first_ms = zclock_mono ();
-        sw_info ("rules", "state_log_read", "projects=%zu next=%llu", zhashx_size (self->logged),
+        sw_info ("rules", "state_log_read", "projects=%zu next=%llu", sw_map_size (self->logged),
                  (unsigned long long) self->log_next);
     }
     return rc == MDB_NOTFOUND ? 0 : rc;
@@ -138,11 +140,11 @@ again:
         if (rc != 0)
             return rc;
     }
-    if (zhashx_size (self->logged) && key->mv_size < 256) {
+    if (sw_map_size (self->logged) && key->mv_size < 256) {
         char id[256];
         memcpy (id, key->mv_data, key->mv_size);
         id[key->mv_size] = 0;
-        uintptr_t seq = (uintptr_t) zhashx_lookup (self->logged, id);
+        uintptr_t seq = (uintptr_t) sw_map_get (self->logged, id);
         if (seq) {
             uint8_t kb[8];
             sw_u64_be (seq, kb);
@@ -193,12 +195,13 @@ s_checkpoint (rules_t *self, MDB_txn *txn)
         if (rc != 0)
             return rc;
     }
-    if (!zhashx_size (self->logged))
+    if (!sw_map_size (self->logged))
         return 0;
     int rc = 0;
-    for (void *item = zhashx_first (self->logged); item && rc == 0;
-         item = zhashx_next (self->logged)) {
-        const char *id = zhashx_cursor (self->logged);
+    size_t pos = 0;
+    const char *id;
+    void *item;
+    while (rc == 0 && sw_map_next (self->logged, &pos, &id, &item)) {
         uint8_t kb[8];
         sw_u64_be ((uintptr_t) item, kb);
         MDB_val k = { 8, kb }, v;
@@ -217,7 +220,7 @@ s_checkpoint (rules_t *self, MDB_txn *txn)
         rc = mdb_drop (txn, self->state_log, 0);
     if (rc != 0)
         return rc;
-    zhashx_purge (self->logged);
+    sw_map_clear (self->logged);
     self->log_first_ms = 0;
     return 0;
 }
@@ -231,7 +234,7 @@ s_maybe_checkpoint (rules_t *self, MDB_txn *txn)
         if (rc != 0)
             return rc;
     }
-    size_t n = zhashx_size (self->logged);
+    size_t n = sw_map_size (self->logged);
     if (n >= self->log_max || (n && zclock_mono () - self->log_first_ms >= self->log_ms))
         return s_checkpoint (self, txn);
     return 0;
@@ -278,22 +281,22 @@ s_put_state (rules_t *self, MDB_txn *txn, MDB_cursor *cur, const void *key, size
     if (rc != 0)
         return rc;
     self->log_next++;
-    if (!zhashx_size (self->logged))
+    if (!sw_map_size (self->logged))
         self->log_first_ms = zclock_mono ();
-    zhashx_update (self->logged, (const char *) buf, (void *) (uintptr_t) seq);
+    if (sw_map_put (self->logged, (const char *) buf, (void *) (uintptr_t) seq) != 0)
+        abort ();
     return 0;
 }
 
 static void
-s_project_free (void **item)
+s_project_free (void *item)
 {
-    rules_project_t *p = *item;
+    rules_project_t *p = item;
     if (!p)
         return;
     sitewatch__v1__project_def__free_unpacked (p->def, NULL);
     sitewatch__v1__rules_project_state__free_unpacked (p->st, NULL);
     free (p);
-    *item = NULL;
 }
 
 /* A project's def and state for a change inside txn: from the cache, or
@@ -303,7 +306,7 @@ s_project_free (void **item)
 static rules_project_t *
 s_project (rules_t *self, MDB_txn *txn, const char *id, int *rc)
 {
-    rules_project_t *p = zhashx_lookup (self->cache, id);
+    rules_project_t *p = sw_map_get (self->cache, id);
     if (p) {
         *rc = 0;
         return p;
@@ -322,9 +325,10 @@ s_project (rules_t *self, MDB_txn *txn, const char *id, int *rc)
         abort ();
     p->def = def;
     p->st = st;
-    if (zhashx_size (self->cache) >= RULES_CACHE_MAX)
-        zhashx_purge (self->cache);
-    zhashx_insert (self->cache, def->id, p);
+    if (sw_map_size (self->cache) >= RULES_CACHE_MAX)
+        sw_map_clear (self->cache);
+    if (sw_map_put (self->cache, def->id, p) != 0)
+        abort ();
     return p;
 }
 
@@ -923,7 +927,7 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
         int crc = s_checkpoint (self, txn);
         if (crc != 0)
             return crc;
-        zhashx_purge (self->cache); /* it stores states of its own */
+        sw_map_clear (self->cache); /* it stores states of its own */
         /* Resume after the last project judged, if this close began. */
         uint8_t from[8 + 256];
         size_t from_len = 0;
@@ -1043,7 +1047,7 @@ s_apply_registry (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ChainMsg *ms
     int crc = s_checkpoint (self, txn);
     if (crc != 0)
         return crc;
-    zhashx_purge (self->cache);
+    sw_map_clear (self->cache);
 
     /* The registry without its projects keeps zone, calendar and people. */
     Sitewatch__V1__Registry head = *reg;
@@ -1377,7 +1381,7 @@ s_begin (void *svc)
     rules_t *self = svc;
     sw_registry_clock_begin (&self->cal);
     if (self->cache_dirty) {
-        zhashx_purge (self->cache); /* the batch before did not commit */
+        sw_map_clear (self->cache); /* the batch before did not commit */
         self->log_reindex = true;   /* nor did its log entries */
     }
     self->cache_dirty = true;
@@ -1740,17 +1744,16 @@ rules_actor (zsock_t *pipe, void *arg)
     if (!self)
         abort ();
     self->args = arg;
-    self->cache = zhashx_new ();
-    zhashx_set_destructor (self->cache, s_project_free);
-    self->logged = zhashx_new ();
+    self->cache = sw_map_new (s_project_free);
+    self->logged = sw_map_new (NULL);
     self->log_reindex = true; /* read at the first use */
     char err[512] = "";
     int rc = s_open (self, err, sizeof err);
     sw_service_serve (pipe, self->args, rc, err, sw_stage_serve, self->stage);
     sw_stage_destroy (&self->stage);
     sw_registry_clock_destroy (&self->cal);
-    zhashx_destroy (&self->cache);
-    zhashx_destroy (&self->logged);
+    sw_map_destroy (&self->cache);
+    sw_map_destroy (&self->logged);
     sw_store_close (&self->store);
     free (self);
 }

@@ -70,6 +70,7 @@ typedef struct {
     size_t n_items;
     bool tick_due;
     uint64_t accepted, duplicates, rejected;
+    uint64_t batches, held; /* commits; those held back first (--commit-interval) */
 } intake_t;
 
 /* ------------------------------------------------------------- responses */
@@ -1005,6 +1006,7 @@ s_loop (intake_t *self, zsock_t *pipe)
     int64_t next_timer = zclock_mono () + 100;
     int64_t last_tick = 0, last_trim = 0;
     int64_t last_commit_us = 0; /* monotonic: when the last batch began */
+    bool held_now = false;      /* the batch waiting now was held back */
     bool worked = false;
     int result = 0;
     while (!zsys_interrupted) {
@@ -1060,8 +1062,13 @@ s_loop (intake_t *self, zsock_t *pipe)
         int64_t now_us = s_mono_us ();
         bool hold = txn_needed && !self->tick_due && self->n_items < INTAKE_BATCH_MAX
                     && now_us - last_commit_us < self->commit_interval_us;
+        if (hold)
+            held_now = true;
         if (txn_needed && !hold) {
             last_commit_us = now_us;
+            self->batches++;
+            self->held += held_now;
+            held_now = false;
             if (sw_store_write (self->store, s_batch, self) != 0) {
                 sw_error (self->name, "fatal_storage_error", "action=exit");
                 result = -1;
@@ -1124,9 +1131,10 @@ intake_actor (zsock_t *pipe, void *arg)
     int rc = s_open (self, err, sizeof err);
     sw_service_serve (pipe, self->args, rc, err, s_run, self);
     if (rc == 0)
-        sw_info ("intake", "stopped", "accepted=%llu duplicates=%llu rejected=%llu",
+        sw_info ("intake", "stopped", "accepted=%llu duplicates=%llu rejected=%llu batches=%llu held=%llu",
              (unsigned long long) self->accepted, (unsigned long long) self->duplicates,
-             (unsigned long long) self->rejected);
+             (unsigned long long) self->rejected, (unsigned long long) self->batches,
+             (unsigned long long) self->held);
     s_close (self);
     sw_map_destroy (&self->known);
     free (self);

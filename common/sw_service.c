@@ -25,7 +25,7 @@ const sw_option_t sw_service_options[] = {
     { "overload-backlog", "200000", "journal backlog at which devices get retry_later", false },
     { "commit-interval", "2", "ms intake waits after a batch began before the next begins (0: at once)", false },
     { "close-slice", "4096", "projects rules judges per transaction at a period close", false },
-    { "commit-window", "10", "ms rules may hold a busy batch open that forwards nothing (0: off)", false },
+    { "commit-window", "10", "ms rules may hold a batch open that forwards nothing (0: off)", false },
     { "commit-window-min", "1", "messages a batch needs before rules holds it open", false },
     { "state-checkpoint", "2000", "ms after which rules moves its logged states into \"states\"", false },
     { "state-checkpoint-max", "16384", "projects rules logs before it moves their states", false },

@@ -90,7 +90,7 @@ sw_link_out_new (sw_store_t *store, const char *name, zsock_t *sock, const sw_li
     self->sock = sock;
     self->raw = zsock_resolve (sock);
     snprintf (self->name, sizeof self->name, "%s", name);
-    self->opts.window = opts && opts->window ? opts->window : 4096;
+    sw_link_out_set_window (self, opts ? opts->window : 0);
     self->opts.rto_ms = opts && opts->rto_ms ? opts->rto_ms : 500;
     self->opts.rto_max_ms = opts && opts->rto_max_ms ? opts->rto_max_ms : 8000;
     self->rto = self->opts.rto_ms;
@@ -232,6 +232,12 @@ s_send_batch (sw_link_out_t *self, uint64_t first, const MDB_val *run, size_t n,
     if (zmq_msg_send (&batch, self->raw, 0) < 0)
         zmq_msg_close (&batch);
     return true;
+}
+
+void
+sw_link_out_set_window (sw_link_out_t *self, uint32_t window)
+{
+    self->opts.window = window ? window : SW_LINK_WINDOW_DEFAULT;
 }
 
 void

@@ -37,12 +37,18 @@
 #define SW_LINK_STREAM_LEN 16
 #define SW_LINK_BATCH_MAX 256
 #define SW_LINK_BATCH_BYTES (256 * 1024)
+/* Messages in flight by default (--link-window). A period close commits
+ * 4 096 changes per slice and only pumps between slices: a window no larger
+ * than a slice let one slice in two go downstream while the next was judged
+ * (bench/README.md, session 7). */
+#define SW_LINK_WINDOW_DEFAULT 65536
+#define SW_LINK_WINDOW_MAX (1u << 20)
 
 typedef struct sw_link_out_t sw_link_out_t;
 typedef struct sw_link_in_t sw_link_in_t;
 
 typedef struct {
-    uint32_t window;     /* messages in flight, default 4096 */
+    uint32_t window;     /* messages in flight, default SW_LINK_WINDOW_DEFAULT */
     uint32_t rto_ms;     /* first resend timeout, default 500 */
     uint32_t rto_max_ms; /* ceiling, default 8000 */
 } sw_link_opts_t;
@@ -56,6 +62,8 @@ sw_link_out_t *sw_link_out_new (sw_store_t *store, const char *name, zsock_t *so
                                 const sw_link_opts_t *opts);
 void sw_link_out_destroy (sw_link_out_t **self_p);
 
+/* Sets the messages in flight (0: the default). */
+void sw_link_out_set_window (sw_link_out_t *self, uint32_t window);
 /* The sequence the next append in this transaction will get. */
 uint64_t sw_link_out_next_seq (const sw_link_out_t *self);
 /* Appends one message inside the caller's write transaction (a batch body of

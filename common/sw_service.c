@@ -1,5 +1,6 @@
 /* sw_service: option table, placement and main() shared by every server. */
 #include "sw_service.h"
+#include "sw_link.h"
 #include "sw_log.h"
 
 #include <malloc.h>
@@ -24,6 +25,7 @@ const sw_option_t sw_service_options[] = {
     { "letter-days", "5", "working days a supervision letter gives the unit", false },
     { "overload-backlog", "200000", "journal backlog at which devices get retry_later", false },
     { "commit-interval", "2", "ms intake waits after a batch began before the next begins (0: at once)", false },
+    { "link-window", "65536", "messages a service sends downstream before an acknowledgement", false },
     { "close-slice", "4096", "projects rules judges per transaction at a period close", false },
     { "commit-window", "10", "ms rules may hold a batch open that forwards nothing (0: off)", false },
     { "commit-window-min", "1", "messages a batch needs before rules holds it open", false },
@@ -34,6 +36,19 @@ const sw_option_t sw_service_options[] = {
     { "notifier-data", NULL, "notifier state directory (default <data>/notifier)", false },
     { NULL, NULL, NULL, false },
 };
+
+int
+sw_service_link_window (const sw_config_t *cfg, uint32_t *window, char *err, size_t errlen)
+{
+    int64_t n = sw_config_get_int (cfg, "link-window", SW_LINK_WINDOW_DEFAULT);
+    if (n < 1 || n > SW_LINK_WINDOW_MAX) {
+        snprintf (err, errlen, "--link-window must be 1..%u messages, not %lld", SW_LINK_WINDOW_MAX,
+                  (long long) n);
+        return -1;
+    }
+    *window = (uint32_t) n;
+    return 0;
+}
 
 void
 sw_service_apply_logging (const sw_config_t *cfg)

@@ -50,6 +50,10 @@ typedef int (sw_service_run_fn) (void *ctx, zsock_t *pipe);
 void sw_service_serve (zsock_t *pipe, sw_service_args_t *args, int open_rc, const char *err,
                        sw_service_run_fn *run, void *ctx);
 
+/* Reads --link-window (messages in flight on a hop, 1..SW_LINK_WINDOW_MAX).
+ * 0, or -1 with the reason in err. */
+int sw_service_link_window (const sw_config_t *cfg, uint32_t *window, char *err, size_t errlen);
+
 /* Applies the common settings (log level) from cfg. */
 void sw_service_apply_logging (const sw_config_t *cfg);
 

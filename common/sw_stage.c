@@ -713,6 +713,13 @@ sw_stage_serve (void *stage, zsock_t *pipe)
 }
 
 void
+sw_stage_set_link_window (sw_stage_t *self, uint32_t window)
+{
+    if (self->out)
+        sw_link_out_set_window (self->out, window);
+}
+
+void
 sw_stage_set_commit_window (sw_stage_t *self, int ms, size_t min_messages)
 {
     self->commit_window_ms = ms > 0 ? ms : 0;

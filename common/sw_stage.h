@@ -85,6 +85,8 @@ void sw_stage_destroy (sw_stage_t **self_p);
  * every loop turn commits. The "stopped" log line counts the batches held
  * (held=). */
 void sw_stage_set_commit_window (sw_stage_t *self, int ms, size_t min_messages);
+/* Messages sent downstream before an acknowledgement (--link-window). */
+void sw_stage_set_link_window (sw_stage_t *self, uint32_t window);
 
 /* Runs the loop until "$TERM" arrives on pipe (pipe may be NULL: then until
  * SIGINT/SIGTERM). Returns 0 on a clean stop, -1 on a fatal storage error. */

@@ -445,9 +445,15 @@ s_open (escalation_t *self, char *err, size_t errlen)
         mdb_txn_abort (txn);
     }
     self->cal.now = self->cal.committed;
+    uint32_t link_window;
+    if (sw_service_link_window (cfg, &link_window, err, errlen) != 0)
+        return -1;
     self->stage = sw_stage_new ("escalation", self->store, self->args->escalation,
                                 self->args->notify, &s_ops, self, err, errlen);
-    return self->stage ? 0 : -1;
+    if (!self->stage)
+        return -1;
+    sw_stage_set_link_window (self->stage, link_window);
+    return 0;
 }
 
 void

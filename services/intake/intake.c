@@ -956,7 +956,10 @@ s_open (intake_t *self, char *err, size_t errlen)
         snprintf (err, errlen, "cannot connect to the downstream services");
         return -1;
     }
-    self->out = sw_link_out_new (self->store, "down", self->hop, NULL);
+    sw_link_opts_t link = { 0 };
+    if (sw_service_link_window (cfg, &link.window, err, errlen) != 0)
+        return -1;
+    self->out = sw_link_out_new (self->store, "down", self->hop, &link);
     if (!self->out) {
         snprintf (err, errlen, "cannot open the journal");
         return -1;

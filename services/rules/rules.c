@@ -1695,6 +1695,9 @@ s_open (rules_t *self, char *err, size_t errlen)
     }
     self->window_ms = window;
     self->window_min = (size_t) window_min;
+    uint32_t link_window;
+    if (sw_service_link_window (cfg, &link_window, err, errlen) != 0)
+        return -1;
     const char *policy = sw_config_get (cfg, "policy");
     if (policy && *policy
         && rules_policy_config_load (&self->policy, policy, err, errlen) != 0)
@@ -1734,6 +1737,7 @@ s_open (rules_t *self, char *err, size_t errlen)
     if (!self->stage)
         return -1;
     sw_stage_set_commit_window (self->stage, (int) self->window_ms, self->window_min);
+    sw_stage_set_link_window (self->stage, link_window);
     return 0;
 }
 

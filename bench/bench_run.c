@@ -411,7 +411,8 @@ bench_run_state (const bench_opts_t *o, bench_form_t form, bool close, bool repl
                 break;
             zclock_sleep (5);
         }
-        bench_say ("  judged in %.2f s; waiting for the subscriber", out->judged_s);
+        bench_say ("  rules answered the new level after %.2f s; waiting for the subscriber",
+                   out->judged_s);
         while (!atomic_load (&rd.done)) {
             if (bench_now_us () > rd.deadline_us || zsys_interrupted)
                 break;

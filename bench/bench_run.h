@@ -71,7 +71,11 @@ typedef struct {
     bench_procres_t proc_import[BENCH_MAX_PROCS], proc_close[BENCH_MAX_PROCS];
     int n_proc;
     bool did_close, did_replay, did_restart;
-    double judged_s, published_s;              /* from the clock change */
+    /* From the clock change. judged_s: a status query of the last project
+     * answered yellow; it waits (read-your-writes) until rules has applied
+     * the message that crossed the close instant: all projects judged and
+     * the express report compiled. */
+    double judged_s, published_s;
     double digest_s;                           /* the express report at the subscriber */
     uint64_t close_events;
     uint64_t replay_msgs, replay_all_msgs;

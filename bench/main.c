@@ -448,9 +448,9 @@ s_table_state (const bench_state_t *s)
                 s->proc_import[i].end.rss_mb, s->proc_import[i].end.rss_anon_mb,
                 s->proc_import[i].end.hwm_mb, s->proc_import[i].end.cpu_s);
     if (s->did_close) {
-        printf ("period close: all judged after %.2f s, %llu changes published (last at the "
-                "subscriber) after %.2f s, the express report after %.2f s\n",
-                s->judged_s, (unsigned long long) s->close_events, s->published_s, s->digest_s);
+        printf ("period close: %llu changes published (last at the subscriber) after %.2f s, the "
+                "express report after %.2f s; rules answered the new level after %.2f s\n",
+                (unsigned long long) s->close_events, s->published_s, s->digest_s, s->judged_s);
         for (int i = 0; i < s->n_proc; i++)
             printf ("%-12s %10.1f %10.1f %10.1f %10.1f   (3 s after the close; anon peak "
                     "during it %.1f MB)\n",

@@ -23,6 +23,9 @@ struct sw_link_out_t {
     sw_link_opts_t opts;
     uint64_t committed_next; /* next sequence after the last committed append */
     uint64_t txn_next;       /* same, inside the running batch */
+    MDB_cursor *put_cur;     /* appends of the running batch (LMDB frees it
+                              * with the transaction; reset at each begin) */
+    MDB_txn *put_txn;        /* the transaction put_cur belongs to */
     uint64_t acked;          /* highest sequence the receiver has applied */
     uint64_t gc_done;        /* entries <= this are deleted (committed) */
     uint64_t txn_gc;
@@ -38,6 +41,8 @@ s_out_begin (MDB_txn *txn, void *arg)
     sw_link_out_t *self = arg;
     self->txn_next = self->committed_next;
     self->txn_gc = self->gc_done;
+    self->put_cur = NULL;
+    self->put_txn = NULL;
     if (self->acked <= self->gc_done)
         return 0;
     /* Sequential keys: one cursor deletes from the oldest on (a step per
@@ -170,29 +175,43 @@ sw_link_out_next_seq (const sw_link_out_t *self)
     return self->txn_next;
 }
 
-int
-sw_link_out_append (sw_link_out_t *self, MDB_txn *txn, const void *data, size_t size)
+/* Appends at the end of the outbox through one cursor per batch: it stays
+ * on the last page, where mdb_put would search from the root each time (a
+ * period close appends 4 096 messages a slice). */
+static int
+s_out_put (sw_link_out_t *self, MDB_txn *txn, MDB_val *v, unsigned flags)
 {
+    if (!self->put_cur || self->put_txn != txn) {
+        int rc = mdb_cursor_open (txn, self->outbox, &self->put_cur);
+        if (rc != 0) {
+            self->put_cur = NULL;
+            return rc;
+        }
+        self->put_txn = txn;
+    }
     uint8_t kb[8];
     sw_u64_be (self->txn_next, kb);
-    MDB_val k = { 8, kb }, v = { size, (void *) data };
-    int rc = mdb_put (txn, self->outbox, &k, &v, MDB_APPEND);
+    MDB_val k = { 8, kb };
+    int rc = mdb_cursor_put (self->put_cur, &k, v, MDB_APPEND | flags);
     if (rc == 0)
         self->txn_next++;
     return rc;
 }
 
 int
+sw_link_out_append (sw_link_out_t *self, MDB_txn *txn, const void *data, size_t size)
+{
+    MDB_val v = { size, (void *) data };
+    return s_out_put (self, txn, &v, 0);
+}
+
+int
 sw_link_out_reserve (sw_link_out_t *self, MDB_txn *txn, size_t size, void **data)
 {
-    uint8_t kb[8];
-    sw_u64_be (self->txn_next, kb);
-    MDB_val k = { 8, kb }, v = { size, NULL };
-    int rc = mdb_put (txn, self->outbox, &k, &v, MDB_APPEND | MDB_RESERVE);
-    if (rc == 0) {
-        self->txn_next++;
+    MDB_val v = { size, NULL };
+    int rc = s_out_put (self, txn, &v, MDB_RESERVE);
+    if (rc == 0)
         *data = v.mv_data;
-    }
     return rc;
 }
 

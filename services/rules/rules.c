@@ -10,6 +10,7 @@
 #include "sw_log.h"
 #include "sw_map.h"
 #include "sw_stage.h"
+#include "sw_str.h"
 #include "sw_wire.h"
 
 #include <stdlib.h>
@@ -39,6 +40,7 @@ typedef struct {
     int64_t window_ms;             /* the stage's commit window (sw_stage.h) */
     size_t window_min;
     bool close_going;              /* this process has judged part of a close */
+    MDB_cursor *close_events;      /* "events" in a close's slice, else NULL */
     /* Parsed projects by id, as stored by the last committed batch and the
      * one under way (write-through: every change is also put in "states").
      * A batch that does not commit empties it (its changes are gone). */
@@ -428,8 +430,8 @@ s_judge (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
     for (size_t i = 0; i < st->n_open_problems; i++)
         if (st->open_problems[i]->severity == SITEWATCH__V1__SEVERITY__SEVERITY_MAJOR) {
             in.major_open = true;
-            snprintf (in.major_problem_id, sizeof in.major_problem_id, "%s",
-                      st->open_problems[i]->problem_id);
+            const char *pid = st->open_problems[i]->problem_id;
+            sw_strlcpy (in.major_problem_id, pid ? pid : "", sizeof in.major_problem_id);
             break;
         }
     in.reason_state = (rules_reason_state_t) st->reason_state;
@@ -490,8 +492,10 @@ s_judge (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
     int rc = 0;
     if (eff != from) {
         st->events++;
-        char event_id[192];
-        snprintf (event_id, sizeof event_id, "%s#%u", def->id, st->events);
+        char event_id[192]; /* "<project>#<n>" */
+        size_t il = sw_strlcpy (event_id, def->id, sizeof event_id - 12);
+        event_id[il] = '#';
+        sw_u64_dec (event_id + il + 1, st->events);
         Sitewatch__V1__WarningEvent ev = SITEWATCH__V1__WARNING_EVENT__INIT;
         ev.event_id = event_id;
         ev.project_id = def->id;
@@ -518,7 +522,10 @@ s_judge (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
             protobuf_c_message_pack (&ev.base, evb);
         }
         MDB_val ek = { kl, key }, evv = { evn, evb };
-        rc = mdb_put (txn, self->events, &ek, &evv, 0);
+        /* A close judges projects in key order: its cursor stays on the
+         * page where the next event goes (mdb_put searches from the root). */
+        rc = self->close_events ? mdb_cursor_put (self->close_events, &ek, &evv, 0)
+                                : mdb_put (txn, self->events, &ek, &evv, 0);
         if (rc == 0) {
             struct iovec piece = { evb, evn };
             rc = sw_stage_forward_raw (self->stage, txn, at, SITEWATCH__V1__CHAIN_MSG__BODY_WARNING,
@@ -882,6 +889,18 @@ s_release_project (s_view_t *view, Sitewatch__V1__ProjectDef *def,
         sitewatch__v1__rules_project_state__free_unpacked (st, NULL);
 }
 
+/* Ends a close slice's walk: its cursors (LMDB would free them with the
+ * transaction; s_judge must not use the events cursor after it). */
+static void
+s_close_cursors (rules_t *self, MDB_cursor *cur, MDB_cursor *scur)
+{
+    if (self->close_events)
+        mdb_cursor_close (self->close_events);
+    self->close_events = NULL;
+    mdb_cursor_close (scur);
+    mdb_cursor_close (cur);
+}
+
 /* Keeps the place of a close under way (its period, the last project key
  * judged) and asks the stage to commit: SW_STAGE_AGAIN. */
 static int
@@ -962,14 +981,18 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
             mdb_cursor_close (cur);
             return src;
         }
+        if ((src = mdb_cursor_open (txn, self->events, &self->close_events)) != 0) {
+            self->close_events = NULL;
+            s_close_cursors (self, cur, scur);
+            return src;
+        }
         bool spos = false;
         size_t judged = 0;
         s_view_t view;
         for (; rc == 0; rc = mdb_cursor_get (cur, &key, &val, MDB_NEXT)) {
             if (judged == self->close_slice) {
                 /* A slice done and more to judge: keep the place, commit. */
-                mdb_cursor_close (scur);
-                mdb_cursor_close (cur);
+                s_close_cursors (self, cur, scur);
                 return s_close_mark (self, txn, k, from, from_len);
             }
             if (key.mv_size > 256)
@@ -995,13 +1018,11 @@ s_close_periods (rules_t *self, MDB_txn *txn, int64_t upto)
             judged++;
             s_release_project (&view, def, st);
             if (jrc != 0) {
-                mdb_cursor_close (scur);
-                mdb_cursor_close (cur);
+                s_close_cursors (self, cur, scur);
                 return jrc;
             }
         }
-        mdb_cursor_close (scur);
-        mdb_cursor_close (cur);
+        s_close_cursors (self, cur, scur);
         if (rc != MDB_NOTFOUND)
             return rc;
         /* The last slice is committed (and its changes published) before

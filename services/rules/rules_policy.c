@@ -3,6 +3,7 @@
  * I/O is reading a config file in rules_policy_config_load.
  * Arithmetic is done in integers (basis points, days) so thresholds hold exactly. */
 #include "rules_policy.h"
+#include "sw_str.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -473,7 +474,7 @@ s_reason_add (rules_verdict_t *v, const char *code, double threshold)
         return NULL;
     rules_reason_t *r = &v->reasons[v->n_reasons++];
     memset (r, 0, sizeof *r);
-    snprintf (r->code, sizeof r->code, "%s", code);
+    sw_strlcpy (r->code, code, sizeof r->code);
     if (v->has_lag) {
         r->lag_pp = v->lag_pp;
         r->planned_pct = v->planned_pct;
@@ -551,8 +552,8 @@ rules_policy_evaluate (const rules_policy_config_t *cfg, const rules_policy_inpu
     if (in->major_open) {
         rules_reason_t *r = s_reason_add (out, "major_problem", 0);
         if (r) {
-            snprintf (r->problem_id, sizeof r->problem_id, "%s", in->major_problem_id);
-            snprintf (r->detail, sizeof r->detail, "open major problem");
+            sw_strlcpy (r->problem_id, in->major_problem_id, sizeof r->problem_id);
+            sw_strlcpy (r->detail, "open major problem", sizeof r->detail);
         }
         out->raw = RULES_LEVEL_RED;
     }
@@ -577,15 +578,16 @@ rules_policy_evaluate (const rules_policy_config_t *cfg, const rules_policy_inpu
     if (forecast_late) {
         rules_reason_t *r = s_reason_add (out, "forecast_late", allowed_days);
         if (r)
-            snprintf (r->detail, sizeof r->detail, "%s",
-                      forecast_never ? "no progress: forecast finish never"
-                                     : "forecast finish after end + grace");
+            sw_strlcpy (r->detail,
+                        forecast_never ? "no progress: forecast finish never"
+                                       : "forecast finish after end + grace",
+                        sizeof r->detail);
         out->raw = s_max_level (out->raw, RULES_LEVEL_YELLOW);
     }
     if (in->at_period_close && !in->reported_in_period) {
         rules_reason_t *r = s_reason_add (out, "no_report", 0);
         if (r)
-            snprintf (r->detail, sizeof r->detail, "no progress report during the period");
+            sw_strlcpy (r->detail, "no progress report during the period", sizeof r->detail);
         out->raw = s_max_level (out->raw, RULES_LEVEL_YELLOW);
     }
 }

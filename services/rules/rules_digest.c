@@ -3,6 +3,7 @@
  * (rules_digest_add packs each at once), so a close over a million
  * projects holds its encoding, not the projects. */
 #include "rules_digest.h"
+#include "rules_state.h"
 #include "sw_pb.h"
 
 #include <stdlib.h>
@@ -95,6 +96,19 @@ s_project (Sitewatch__V1__DigestProject *d, const rules_digest_project_t *p, boo
     d->reports = p->reports[0] + p->reports[1] + p->reports[2];
 }
 
+/* One project as a field of the report: encoded by hand into the stack,
+ * protobuf-c's when it does not fit. */
+static void
+s_put_project (sw_pb_buf_t *b, uint32_t number, const Sitewatch__V1__DigestProject *d)
+{
+    uint8_t buf[4096];
+    size_t n = rules_digest_project_encode (d, buf, sizeof buf);
+    if (n)
+        sw_pb_buf_bytes (b, number, buf, n);
+    else
+        sw_pb_buf_message (b, number, &d->base);
+}
+
 typedef struct {
     const char *id;
     size_t index;
@@ -184,12 +198,12 @@ rules_digest_add (rules_digest_builder_t *b, const rules_digest_project_t *p)
         b->reports[i] += p->reports[i];
     Sitewatch__V1__DigestProject dp;
     s_project (&dp, p, false);
-    sw_pb_buf_message (&b->projects, F_PROJECTS, &dp.base);
+    s_put_project (&b->projects, F_PROJECTS, &dp);
     /* Flagged: red first, then yellow; input order within a level. */
     if (p->level == RULES_LEVEL_RED || p->level == RULES_LEVEL_YELLOW) {
         s_project (&dp, p, true);
-        sw_pb_buf_message (p->level == RULES_LEVEL_RED ? &b->flagged_red : &b->flagged_yellow,
-                           F_FLAGGED, &dp.base);
+        s_put_project (p->level == RULES_LEVEL_RED ? &b->flagged_red : &b->flagged_yellow,
+                       F_FLAGGED, &dp);
     }
     /* The commissioner's: one binary search (O(P log C), not P x C). */
     if (p->commissioner) {

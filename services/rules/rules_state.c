@@ -193,6 +193,27 @@ rules_event_encode (const Sitewatch__V1__WarningEvent *ev, uint8_t *out, size_t 
     return o.full ? 0 : (size_t) (o.p - out);
 }
 
+size_t
+rules_digest_project_encode (const Sitewatch__V1__DigestProject *d, uint8_t *out, size_t cap)
+{
+    s_out_t o = { out, out + cap, d->base.n_unknown_fields != 0 };
+    s_string (&o, 1, d->project_id);
+    s_string (&o, 2, d->name);
+    s_int32 (&o, 3, (int32_t) d->level);
+    s_int32 (&o, 4, (int32_t) d->prev_level);
+    s_reasons (&o, 5, d->reasons, d->n_reasons);
+    s_varint (&o, 6, d->has_lag ? 1 : 0);
+    s_double (&o, 7, d->lag_pp);
+    s_double (&o, 8, d->planned_pct);
+    s_double (&o, 9, d->actual_pct);
+    s_string (&o, 10, d->commissioner);
+    s_varint (&o, 11, d->by_commissioner ? 1 : 0);
+    s_varint (&o, 12, d->by_unit ? 1 : 0);
+    s_varint (&o, 13, d->by_local ? 1 : 0);
+    s_varint (&o, 14, d->reports);
+    return o.full ? 0 : (size_t) (o.p - out);
+}
+
 /* ---------------------------------------------------------------- reading */
 
 typedef struct {

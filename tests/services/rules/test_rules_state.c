@@ -1,4 +1,5 @@
-/* rules_state against protobuf-c: states and warning events whose every
+/* rules_state against protobuf-c: states, warning events and the express
+ * report's projects whose every
  * field (found through the descriptors, so a field added to the contract is
  * filled too) holds random values, zeros, negatives, -0.0 and NaN, long and
  * empty strings, and 0-3 repeated entries, encode to exactly protobuf-c's
@@ -179,6 +180,12 @@ s_event (const void *m, uint8_t *out, size_t cap)
     return rules_event_encode (m, out, cap);
 }
 
+static size_t
+s_digest_project (const void *m, uint8_t *out, size_t cap)
+{
+    return rules_digest_project_encode (m, out, cap);
+}
+
 static void
 test_random_states_and_events (void **state)
 {
@@ -197,6 +204,13 @@ test_random_states_and_events (void **state)
         s_fill (&ev->base);
         s_compare (&ev->base, s_event, "event", round);
         sitewatch__v1__warning_event__free_unpacked (ev, NULL);
+
+        Sitewatch__V1__DigestProject *dp = malloc (sizeof *dp);
+        assert_non_null (dp);
+        sitewatch__v1__digest_project__init (dp);
+        s_fill (&dp->base);
+        s_compare (&dp->base, s_digest_project, "digest project", round);
+        sitewatch__v1__digest_project__free_unpacked (dp, NULL);
     }
 }
 

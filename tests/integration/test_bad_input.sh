@@ -56,4 +56,19 @@ kill -0 "$(pid_of sitewatchd)" || fail "sitewatchd died"
 [ "$(sw --json report --project P2 --percent 10 | jq -r .status)" = accepted ] || fail "no longer serving"
 ok "still serving after hostile input"
 stop_soft sitewatchd
-echo "21 passed, 0 failed"
+
+# A hop window out of range is refused at start, by every sender, with the
+# reason (a window of 0 would send nothing, ever).
+for bin in sitewatch-intake sitewatch-rules sitewatch-escalation sitewatchd; do
+    for w in 0 1048577; do
+        rc=0
+        "$BUILD/$bin" --data "$WORK/refused-$bin" --link-window "$w" --endpoint "tcp://127.0.0.1:1" \
+            --rules-endpoint "tcp://127.0.0.1:1" --escalation-endpoint "tcp://127.0.0.1:1" \
+            --notify-endpoint "tcp://127.0.0.1:1" >"$WORK/refused.out" 2>&1 || rc=$?
+        [ "$rc" = 1 ] || fail "$bin --link-window $w: exit $rc, want 1"
+        grep -q -- "--link-window must be 1..1048576 messages, not $w" "$WORK/refused.out" \
+            || fail "$bin --link-window $w: no reason given: $(tail -2 "$WORK/refused.out")"
+    done
+done
+ok "--link-window 0 and 1048577 refused at start with the reason (intake, rules, escalation, sitewatchd)"
+echo "22 passed, 0 failed"

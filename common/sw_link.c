@@ -30,6 +30,9 @@ struct sw_link_out_t {
     uint64_t gc_done;        /* entries <= this are deleted (committed) */
     uint64_t txn_gc;
     uint64_t sent_next;      /* next sequence to put on the wire */
+    uint32_t cwnd;           /* messages in flight now: the window; after a
+                              * resend timeout one batch, doubling with each
+                              * ack that makes progress (TCP's slow start) */
     int64_t last_progress;
     uint32_t rto;
     char name[64];
@@ -257,6 +260,7 @@ void
 sw_link_out_set_window (sw_link_out_t *self, uint32_t window)
 {
     self->opts.window = window ? window : SW_LINK_WINDOW_DEFAULT;
+    self->cwnd = self->opts.window;
 }
 
 void
@@ -264,7 +268,7 @@ sw_link_out_pump (sw_link_out_t *self)
 {
     if (self->sent_next >= self->committed_next)
         return;
-    if (self->sent_next - self->acked - 1 >= self->opts.window)
+    if (self->sent_next - self->acked - 1 >= self->cwnd)
         return;
     MDB_txn *txn;
     if (sw_store_read (self->store, &txn) != 0)
@@ -280,7 +284,7 @@ sw_link_out_pump (sw_link_out_t *self)
     int rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
     MDB_val first_k;
     MDB_val run[SW_LINK_BATCH_MAX];
-    while (rc == 0 && self->sent_next - self->acked - 1 < self->opts.window) {
+    while (rc == 0 && self->sent_next - self->acked - 1 < self->cwnd) {
         uint64_t first = sw_be_u64 (k.mv_data);
         if (first >= self->committed_next)
             break;
@@ -292,7 +296,7 @@ sw_link_out_pump (sw_link_out_t *self)
             uint64_t seq = sw_be_u64 (k.mv_data);
             size_t add = sw_pb_varint_size (v.mv_size) + v.mv_size;
             if (seq != first + n || seq >= self->committed_next
-                || seq - self->acked - 1 >= self->opts.window
+                || seq - self->acked - 1 >= self->cwnd
                 || (n > 0 && bytes + add > SW_LINK_BATCH_BYTES))
                 break;
             run[n++] = v;
@@ -328,6 +332,8 @@ sw_link_out_on_ack (sw_link_out_t *self, zmsg_t *msg)
         self->acked = seq;
         self->last_progress = s_now_ms ();
         self->rto = self->opts.rto_ms;
+        if (self->cwnd < self->opts.window)
+            self->cwnd = self->cwnd > self->opts.window / 2 ? self->opts.window : self->cwnd * 2;
     }
     if (self->sent_next <= self->acked)
         self->sent_next = self->acked + 1;
@@ -358,6 +364,10 @@ sw_link_out_tick (sw_link_out_t *self)
         self->sent_next = self->acked + 1;
         self->last_progress = now;
         self->rto = self->rto * 2 > self->opts.rto_max_ms ? self->opts.rto_max_ms : self->rto * 2;
+        /* Go back with one batch, not the whole window: a receiver that is
+         * down would otherwise queue a copy of everything in flight at
+         * every timeout (16 MB of a close's changes at 65 536). */
+        self->cwnd = self->opts.window < SW_LINK_BATCH_MAX ? self->opts.window : SW_LINK_BATCH_MAX;
     }
     else if (self->acked + 1 >= self->sent_next)
         self->last_progress = now;

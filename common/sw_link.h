@@ -7,7 +7,10 @@
  * the credit window allows, without blocking. The receiver acknowledges the
  * highest sequence it has durably applied; acknowledged entries are deleted
  * in the next batch. Without progress for rto ms, everything unacknowledged is
- * sent again (go-back-N), the timeout doubling up to a ceiling.
+ * sent again (go-back-N), the timeout doubling up to a ceiling: one batch
+ * first, then twice as many with each ack that makes progress, up to the
+ * window (TCP's slow start), so a receiver that is down is not queued a copy
+ * of the whole window at every timeout.
  *
  * Receiver (sw_link_in): in the same write transaction that applies a
  * message's effect, it records the highest sequence applied per sender

@@ -1,7 +1,8 @@
 /* sw_link: the reliable hop over real ZeroMQ sockets and real LMDB: a lost
  * ack makes the sender resend and the receiver apply once; a restarted
  * sender resends what was unacknowledged and nothing is doubled; acked
- * entries are collected and sequence numbers never repeat. */
+ * entries are collected and sequence numbers never repeat; after a resend
+ * timeout one batch goes again, then more as acks come (slow start). */
 #include "sw_link.h"
 
 #include <setjmp.h>
@@ -236,6 +237,56 @@ test_duplicate_delivery_applied_once (void **state)
     s_rig_destroy (&r);
 }
 
+/* Reads and drops what reached the receiver (a receiver that is down):
+ * the number of messages, counted inside batches. */
+static size_t
+s_drop_arrived (s_rig_t *r)
+{
+    zclock_sleep (20);
+    size_t n = 0;
+    while (zsock_events (r->router) & ZMQ_POLLIN) {
+        zmsg_t *m = zmsg_recv (r->router);
+        zmsg_first (m); /* the peer */
+        zframe_t *cmd = zmsg_next (m);
+        zmsg_next (m);
+        zmsg_next (m);
+        zframe_t *body = zmsg_next (m);
+        if (zframe_streq (cmd, "HOPS")) {
+            const uint8_t *p = zframe_data (body), *end = p + zframe_size (body), *data;
+            size_t size;
+            while (sw_link_batch_next (&p, end, &data, &size))
+                n++;
+        }
+        else
+            n++;
+        zmsg_destroy (&m);
+    }
+    return n;
+}
+
+static void
+test_resend_starts_with_one_batch (void **state)
+{
+    s_rig_t *r = s_rig_new ("inproc://link-7");
+    s_send (r, 0, 900);                     /* within the window of 1000 */
+    assert_int_equal (s_drop_arrived (r), 900);
+    for (int round = 0; round < 3; round++) {
+        zclock_sleep (200);                 /* past the timeout (at most 160 ms) */
+        sw_link_out_tick (r->out);
+        /* one batch goes again, not the 900 in flight */
+        assert_int_equal (s_drop_arrived (r), SW_LINK_BATCH_MAX);
+    }
+    /* The receiver is back: 256 acked, then 512 go, then the rest. */
+    zclock_sleep (200);
+    sw_link_out_tick (r->out);
+    for (int turn = 0; turn < 10 && sw_link_out_acked (r->out) < 900; turn++)
+        s_receive (r, true);
+    assert_int_equal (sw_link_out_acked (r->out), 900);
+    assert_int_equal (sw_link_out_backlog (r->out), 0);
+    s_expect_once_in_order (r, 900);
+    s_rig_destroy (&r);
+}
+
 static void
 test_sender_restart_resends_unacked (void **state)
 {
@@ -467,6 +518,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_lost_ack_resend_applied_once),
+        cmocka_unit_test (test_resend_starts_with_one_batch),
         cmocka_unit_test (test_duplicate_delivery_applied_once),
         cmocka_unit_test (test_sender_restart_resends_unacked),
         cmocka_unit_test (test_acked_entries_collected_sequence_never_repeats),

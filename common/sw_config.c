@@ -218,24 +218,48 @@ sw_config_get (const sw_config_t *self, const char *key)
     return i < 0 ? NULL : self->values[i];
 }
 
-int64_t
-sw_config_get_int (const sw_config_t *self, const char *key, int64_t def)
+/* An integer with an optional K/M/G suffix (powers of 1024). */
+static bool
+s_parse_int (const char *v, int64_t *out)
 {
-    const char *v = sw_config_get (self, key);
-    if (!v || !*v)
-        return def;
     char *end;
     errno = 0;
     long long n = strtoll (v, &end, 10);
     if (errno || end == v)
-        return def;
+        return false;
     switch (*end) {
     case 'k': case 'K': n *= 1024; end++; break;
     case 'M': n *= 1024 * 1024; end++; break;
     case 'G': n *= 1024LL * 1024 * 1024; end++; break;
     default: break;
     }
-    return *end ? def : (int64_t) n;
+    if (*end)
+        return false;
+    *out = (int64_t) n;
+    return true;
+}
+
+int64_t
+sw_config_get_int (const sw_config_t *self, const char *key, int64_t def)
+{
+    const char *v = sw_config_get (self, key);
+    int64_t n;
+    return v && *v && s_parse_int (v, &n) ? n : def;
+}
+
+int
+sw_config_check_ints (const sw_config_t *self, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < self->n; i++) {
+        const sw_option_t *o = &self->options[i];
+        const char *v = self->values[i];
+        int64_t n;
+        if (!o->def || !s_parse_int (o->def, &n) || !v || !*v || s_parse_int (v, &n))
+            continue;
+        snprintf (err, errlen, "--%s must be a whole number, not '%s'", o->key, v);
+        return -1;
+    }
+    return 0;
 }
 
 bool

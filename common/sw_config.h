@@ -39,6 +39,10 @@ int sw_config_set (sw_config_t *self, const char *key, const char *value);
 const char *sw_config_get (const sw_config_t *self, const char *key);
 /* Integer value (accepts suffixes k, M, G for sizes); def when unset or bad. */
 int64_t sw_config_get_int (const sw_config_t *self, const char *key, int64_t def);
+/* Every option whose default is a whole number (K/M/G allowed) holds one:
+ * 0, or -1 with the reason in err ("--link-window must be a whole number,
+ * not 'abc'"), so a typo is refused instead of read as the default. */
+int sw_config_check_ints (const sw_config_t *self, char *err, size_t errlen);
 bool sw_config_get_bool (const sw_config_t *self, const char *key);
 
 size_t sw_config_positional_count (const sw_config_t *self);

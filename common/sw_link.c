@@ -23,9 +23,13 @@ struct sw_link_out_t {
     sw_link_opts_t opts;
     uint64_t committed_next; /* next sequence after the last committed append */
     uint64_t txn_next;       /* same, inside the running batch */
-    MDB_cursor *put_cur;     /* appends of the running batch (LMDB frees it
-                              * with the transaction; reset at each begin) */
-    MDB_txn *put_txn;        /* the transaction put_cur belongs to */
+    /* Appends of the running batch of sw_store_write (between its begin and
+     * before_commit hooks, in_batch) go through one cursor, opened at the
+     * first; LMDB frees it with the transaction, and it is forgotten at
+     * before_commit and at the next begin (an aborted batch). Outside a
+     * batch an append uses mdb_put. */
+    MDB_cursor *put_cur;
+    bool in_batch;
     uint64_t acked;          /* highest sequence the receiver has applied */
     uint64_t gc_done;        /* entries <= this are deleted (committed) */
     uint64_t txn_gc;
@@ -45,7 +49,7 @@ s_out_begin (MDB_txn *txn, void *arg)
     self->txn_next = self->committed_next;
     self->txn_gc = self->gc_done;
     self->put_cur = NULL;
-    self->put_txn = NULL;
+    self->in_batch = true;
     if (self->acked <= self->gc_done)
         return 0;
     /* Sequential keys: one cursor deletes from the oldest on (a step per
@@ -75,6 +79,8 @@ static int
 s_out_before_commit (MDB_txn *txn, void *arg)
 {
     sw_link_out_t *self = arg;
+    self->put_cur = NULL;
+    self->in_batch = false;
     if (self->txn_next == self->committed_next)
         return 0;
     return sw_store_put_u64 (txn, self->meta, "next", self->txn_next);
@@ -152,6 +158,7 @@ sw_link_out_new (sw_store_t *store, const char *name, zsock_t *sock, const sw_li
     self->acked = self->gc_done = self->txn_gc = first - 1;
     self->sent_next = first;
     self->last_progress = s_now_ms ();
+    sw_link_out_set_window (self, self->opts.window);
 
     sw_store_hooks_t hooks = { s_out_begin, s_out_before_commit, s_out_committed, self };
     sw_store_attach (store, &hooks);
@@ -184,18 +191,18 @@ sw_link_out_next_seq (const sw_link_out_t *self)
 static int
 s_out_put (sw_link_out_t *self, MDB_txn *txn, MDB_val *v, unsigned flags)
 {
-    if (!self->put_cur || self->put_txn != txn) {
+    if (self->in_batch && !self->put_cur) {
         int rc = mdb_cursor_open (txn, self->outbox, &self->put_cur);
         if (rc != 0) {
             self->put_cur = NULL;
             return rc;
         }
-        self->put_txn = txn;
     }
     uint8_t kb[8];
     sw_u64_be (self->txn_next, kb);
     MDB_val k = { 8, kb };
-    int rc = mdb_cursor_put (self->put_cur, &k, v, MDB_APPEND | flags);
+    int rc = self->put_cur ? mdb_cursor_put (self->put_cur, &k, v, MDB_APPEND | flags)
+                           : mdb_put (txn, self->outbox, &k, v, MDB_APPEND | flags);
     if (rc == 0)
         self->txn_next++;
     return rc;
@@ -256,11 +263,20 @@ s_send_batch (sw_link_out_t *self, uint64_t first, const MDB_val *run, size_t n,
     return true;
 }
 
+/* One batch, or the window if smaller: where a resend starts. */
+static uint32_t
+s_first_cwnd (const sw_link_out_t *self)
+{
+    return self->opts.window < SW_LINK_BATCH_MAX ? self->opts.window : SW_LINK_BATCH_MAX;
+}
+
 void
 sw_link_out_set_window (sw_link_out_t *self, uint32_t window)
 {
     self->opts.window = window ? window : SW_LINK_WINDOW_DEFAULT;
-    self->cwnd = self->opts.window;
+    /* A sender that starts with unacknowledged entries resends them: in
+     * slow start, as after a timeout (the receiver may be down). */
+    self->cwnd = self->acked + 1 < self->committed_next ? s_first_cwnd (self) : self->opts.window;
 }
 
 void
@@ -367,7 +383,7 @@ sw_link_out_tick (sw_link_out_t *self)
         /* Go back with one batch, not the whole window: a receiver that is
          * down would otherwise queue a copy of everything in flight at
          * every timeout (16 MB of a close's changes at 65 536). */
-        self->cwnd = self->opts.window < SW_LINK_BATCH_MAX ? self->opts.window : SW_LINK_BATCH_MAX;
+        self->cwnd = s_first_cwnd (self);
     }
     else if (self->acked + 1 >= self->sent_next)
         self->last_progress = now;

@@ -106,6 +106,8 @@ sw_service_main (int argc, char **argv, const char *name, const char *summary, z
     sw_config_t *cfg = sw_config_new (sw_service_options);
     char err[512];
     int rc = sw_config_load (cfg, argc, argv, err, sizeof err);
+    if (rc == 0)
+        rc = sw_config_check_ints (cfg, err, sizeof err);
     if (rc == 1) {
         char prog[64];
         snprintf (prog, sizeof prog, "sitewatch-%s", name);

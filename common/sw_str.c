@@ -6,6 +6,10 @@
 size_t
 sw_strlcpy (char *dst, const char *src, size_t cap)
 {
+    if (!cap)
+        return 0;
+    if (!src)
+        src = "";
     size_t n = strnlen (src, cap - 1);
     memcpy (dst, src, n);
     dst[n] = 0;

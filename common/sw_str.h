@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Copies src into dst (cap bytes, cap >= 1), cut to fit and always
- * terminated, as snprintf (dst, cap, "%s", src) does. Returns the length
- * written. */
+/* Copies src into dst (cap bytes), cut to fit and terminated, as
+ * snprintf (dst, cap, "%s", src) does; cap 0 writes nothing, a NULL src is
+ * "". Returns the length written. */
 size_t sw_strlcpy (char *dst, const char *src, size_t cap);
 
 /* Writes v in decimal at dst (at least 21 bytes), terminated. Returns the

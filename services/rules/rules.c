@@ -493,7 +493,7 @@ s_judge (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
     if (eff != from) {
         st->events++;
         char event_id[192]; /* "<project>#<n>" */
-        size_t il = sw_strlcpy (event_id, def->id, sizeof event_id - 12);
+        size_t il = sw_strlcpy (event_id, def->id, sizeof event_id - 22); /* '#', 20 digits, NUL */
         event_id[il] = '#';
         sw_u64_dec (event_id + il + 1, st->events);
         Sitewatch__V1__WarningEvent ev = SITEWATCH__V1__WARNING_EVENT__INIT;

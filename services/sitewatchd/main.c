@@ -44,6 +44,8 @@ main (int argc, char **argv)
     sw_config_t *cfg = sw_config_new (sw_service_options);
     char err[512];
     int rc = sw_config_load (cfg, argc, argv, err, sizeof err);
+    if (rc == 0)
+        rc = sw_config_check_ints (cfg, err, sizeof err);
     if (rc == 1) {
         sw_config_usage (cfg, "sitewatchd",
                          "sitewatchd: intake, rules, escalation and notify in one process "

@@ -93,12 +93,45 @@ test_errors_and_forms (void **state)
     sw_config_destroy (&c); /* safe twice */
 }
 
+/* A value that is not a whole number, for an option whose default is one,
+ * is refused with its name; other options take any text. */
+static void
+test_check_ints (void **state)
+{
+    (void) state;
+    static const struct { const char *flag, *value; int want; } t[] = {
+        { "--map-size", "64M", 0 },
+        { "--map-size", "1024", 0 },
+        { "--map-size", "-3", 0 },    /* a number: the range is the caller's */
+        { "--map-size", "abc", -1 },
+        { "--map-size", "10x", -1 },
+        { "--map-size", "1.5", -1 },
+        { "--clock", "manual", 0 },   /* not a numeric option */
+        { "--data", "123abc", 0 },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        sw_config_t *c = sw_config_new (s_opts);
+        char *argv[] = { "prog", (char *) t[i].flag, (char *) t[i].value };
+        char err[256] = "";
+        assert_int_equal (sw_config_load (c, 3, argv, err, sizeof err), 0);
+        assert_int_equal (sw_config_check_ints (c, err, sizeof err), t[i].want);
+        if (t[i].want) {
+            char want[128];
+            snprintf (want, sizeof want, "%s must be a whole number, not '%s'", t[i].flag,
+                      t[i].value);
+            assert_string_equal (err, want);
+        }
+        sw_config_destroy (&c);
+    }
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_precedence),
         cmocka_unit_test (test_errors_and_forms),
+        cmocka_unit_test (test_check_ints),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -306,6 +306,29 @@ test_sender_restart_resends_unacked (void **state)
     s_rig_destroy (&r);
 }
 
+/* A sender restarted with 600 unacknowledged (the receiver down) sends one
+ * batch, not all 600; then more as acks come, each applied once. */
+static void
+test_restart_resends_in_slow_start (void **state)
+{
+    s_rig_t *r = s_rig_new ("inproc://link-8");
+    s_send (r, 0, 600);
+    assert_int_equal (s_drop_arrived (r), 600);
+    sw_link_out_destroy (&r->out);
+    r->out = sw_link_out_new (r->ss, "down", r->dealer, &s_opts);
+    assert_non_null (r->out);
+    assert_int_equal (sw_link_out_backlog (r->out), 600);
+    sw_link_out_pump (r->out);
+    assert_int_equal (s_drop_arrived (r), SW_LINK_BATCH_MAX);
+    zclock_sleep (200);
+    sw_link_out_tick (r->out);
+    for (int turn = 0; turn < 10 && sw_link_out_acked (r->out) < 600; turn++)
+        s_receive (r, true);
+    assert_int_equal (sw_link_out_acked (r->out), 600);
+    s_expect_once_in_order (r, 600);
+    s_rig_destroy (&r);
+}
+
 /* Appends messages from..to, those in big[] padded to big_size bytes and
  * the one numbered huge to huge_size. */
 typedef struct {
@@ -519,6 +542,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_lost_ack_resend_applied_once),
         cmocka_unit_test (test_resend_starts_with_one_batch),
+        cmocka_unit_test (test_restart_resends_in_slow_start),
         cmocka_unit_test (test_duplicate_delivery_applied_once),
         cmocka_unit_test (test_sender_restart_resends_unacked),
         cmocka_unit_test (test_acked_entries_collected_sequence_never_repeats),

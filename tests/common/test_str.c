@@ -49,6 +49,17 @@ test_strlcpy_table (void **state)
 }
 
 static void
+test_strlcpy_edges (void **state)
+{
+    (void) state;
+    char buf[4] = "xyz";
+    assert_int_equal (sw_strlcpy (buf, "abc", 0), 0);
+    assert_string_equal (buf, "xyz"); /* cap 0: nothing written */
+    assert_int_equal (sw_strlcpy (buf, NULL, sizeof buf), 0);
+    assert_string_equal (buf, "");
+}
+
+static void
 test_u64_dec_edges (void **state)
 {
     (void) state;
@@ -75,6 +86,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_strlcpy_table),
+        cmocka_unit_test (test_strlcpy_edges),
         cmocka_unit_test (test_u64_dec_edges),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

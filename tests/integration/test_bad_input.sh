@@ -71,4 +71,13 @@ for bin in sitewatch-intake sitewatch-rules sitewatch-escalation sitewatchd; do
     done
 done
 ok "--link-window 0 and 1048577 refused at start with the reason (intake, rules, escalation, sitewatchd)"
-echo "22 passed, 0 failed"
+# A numeric option given text is a usage error (exit 2), not its default.
+for bin in sitewatch-rules sitewatchd; do
+    rc=0
+    "$BUILD/$bin" --data "$WORK/refused-$bin" --link-window abc >"$WORK/refused.out" 2>&1 || rc=$?
+    [ "$rc" = 2 ] || fail "$bin --link-window abc: exit $rc, want 2"
+    grep -q -- "--link-window must be a whole number, not 'abc'" "$WORK/refused.out" \
+        || fail "$bin --link-window abc: $(cat "$WORK/refused.out")"
+done
+ok "a numeric option given 'abc' is refused (exit 2) with its name"
+echo "23 passed, 0 failed"

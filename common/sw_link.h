@@ -8,7 +8,8 @@
  * highest sequence it has durably applied; acknowledged entries are deleted
  * in the next batch. Without progress for rto ms, everything unacknowledged is
  * sent again (go-back-N), the timeout doubling up to a ceiling: one batch
- * first, then twice as many with each ack that makes progress, up to the
+ * first (also after a restart with entries unacknowledged), then twice as
+ * many with each ack that makes progress, up to the
  * window (TCP's slow start), so a receiver that is down is not queued a copy
  * of the whole window at every timeout.
  *

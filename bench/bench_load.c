@@ -7,6 +7,8 @@
  * scheduled send time, so a stalled server is not hidden (no coordinated
  * omission). */
 #include "bench.h"
+#include "sw_str.h"
+#include "sw_wire.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -58,18 +60,14 @@ static void
 s_send (s_thread_t *t, s_device_t *d, s_slot_t *s)
 {
     char pid[24];
+    uint8_t frame[256];
     bench_project_id (s->project, pid);
-    Sitewatch__V1__Report rep = SITEWATCH__V1__REPORT__INIT;
-    rep.report_id = s->report_id;
-    rep.project_id = pid;
-    rep.source = SITEWATCH__V1__SOURCE__SOURCE_COMMISSIONER;
-    rep.observed_at = s->observed_at;
-    rep.percent_bp = s->percent_bp;
-    Sitewatch__V1__Request req = SITEWATCH__V1__REQUEST__INIT;
-    req.request_id = s->request_id;
-    req.body_case = SITEWATCH__V1__REQUEST__BODY_REPORT;
-    req.report = &rep;
-    sw_client_send (d->client, &req);
+    size_t n = sw_wire_report_encode (frame, sizeof frame, s->request_id, s->report_id, pid,
+                                      SITEWATCH__V1__SOURCE__SOURCE_COMMISSIONER, s->observed_at,
+                                      s->percent_bp);
+    if (n > sizeof frame)
+        abort (); /* ids and numbers of bounded length: about 80 bytes */
+    zmq_send (zsock_resolve (sw_client_sock (d->client)), frame, n, 0);
     d->check = true;
     s->due_us = bench_now_us () + (int64_t) t->o->retry_ms * 1000;
 }
@@ -89,7 +87,10 @@ s_start (s_thread_t *t, s_device_t *d, int64_t scheduled_us)
     d->busy++;
     s->gen++;
     sw_id_new (s->report_id);
-    snprintf (s->request_id, sizeof s->request_id, "%d.%u", i, s->gen);
+    /* "<slot>.<generation>": the answer names its slot */
+    size_t at = sw_u64_dec (s->request_id, (uint64_t) i);
+    s->request_id[at++] = '.';
+    sw_u64_dec (s->request_id + at, s->gen);
     s->project = (uint32_t) (t->o->first_project + s_rand (&t->rng) % t->o->n_projects);
     s->percent_bp = 2500 + (int32_t) (s_rand (&t->rng) % 1000); /* on plan: stays green */
     s->observed_at = t->o->observed_base + (bench_now_us () - t->start_us) / 1000;
@@ -99,24 +100,45 @@ s_start (s_thread_t *t, s_device_t *d, int64_t scheduled_us)
     return true;
 }
 
-static void
-s_answer (s_thread_t *t, s_device_t *d, Sitewatch__V1__Response *resp, int64_t now)
+/* Reads "<slot>.<generation>" (len bytes, not terminated); false when the
+ * id is not one of ours. */
+static bool
+s_parse_request_id (const uint8_t *p, size_t len, uint64_t *slot, uint64_t *gen)
 {
-    const char *rid = resp->request_id ? resp->request_id : "";
-    char *dot;
-    long i = strtol (rid, &dot, 10);
-    if (*dot != '.' || i < 0 || i >= t->o->window)
+    size_t k = 0;
+    uint64_t v[2] = { 0, 0 };
+    for (int part = 0; part < 2; part++) {
+        size_t digits = 0;
+        for (; k < len && p[k] >= '0' && p[k] <= '9' && digits < 10; k++, digits++)
+            v[part] = v[part] * 10 + (uint64_t) (p[k] - '0');
+        if (!digits)
+            return false;
+        if (part == 0 && (k >= len || p[k++] != '.'))
+            return false;
+    }
+    *slot = v[0];
+    *gen = v[1];
+    return k == len;
+}
+
+/* One answer: the ack read in place (view); raw is the whole frame, unpacked
+ * with protobuf-c only to quote a rejection's code and message. */
+static void
+s_answer (s_thread_t *t, s_device_t *d, const sw_wire_ack_view_t *view, const void *raw,
+          size_t raw_len, int64_t now)
+{
+    uint64_t i, gen;
+    if (!s_parse_request_id (view->request_id, view->request_id_len, &i, &gen)
+        || i >= (uint64_t) t->o->window)
         return;
-    unsigned long gen = strtoul (dot + 1, NULL, 10);
     s_slot_t *s = &d->slots[i];
-    if (!s->busy || s->gen != gen || resp->body_case != SITEWATCH__V1__RESPONSE__BODY_ACK)
+    if (!s->busy || s->gen != gen)
         return; /* the answer to an earlier resend, already counted */
-    const Sitewatch__V1__Ack *ack = resp->ack;
     bool in_window = now >= t->measure_us && now <= t->end_us;
-    switch (ack->status) {
+    switch (view->status) {
     case SITEWATCH__V1__ACK__STATUS__STATUS_RETRY_LATER:
         t->r.retry_later++;
-        s->due_us = now + (int64_t) (ack->retry_after_ms ? ack->retry_after_ms : 500) * 1000;
+        s->due_us = now + (int64_t) (view->retry_after_ms ? view->retry_after_ms : 500) * 1000;
         return;
     case SITEWATCH__V1__ACK__STATUS__STATUS_ACCEPTED:
         t->r.accepted_all++;
@@ -130,9 +152,17 @@ s_answer (s_thread_t *t, s_device_t *d, Sitewatch__V1__Response *resp, int64_t n
         break;
     default:
         t->r.rejected++;
-        if (!t->r.first_reject[0])
-            snprintf (t->r.first_reject, sizeof t->r.first_reject, "%s: %s", ack->code,
-                      ack->message);
+        if (!t->r.first_reject[0]) {
+            Sitewatch__V1__Response *resp = sitewatch__v1__response__unpack (NULL, raw_len, raw);
+            if (resp && resp->body_case == SITEWATCH__V1__RESPONSE__BODY_ACK)
+                snprintf (t->r.first_reject, sizeof t->r.first_reject, "%s: %s", resp->ack->code,
+                          resp->ack->message);
+            else
+                snprintf (t->r.first_reject, sizeof t->r.first_reject, "status %d",
+                          (int) view->status);
+            if (resp)
+                sitewatch__v1__response__free_unpacked (resp, NULL);
+        }
         break;
     }
     if (in_window && s->first_us >= t->measure_us)
@@ -141,7 +171,8 @@ s_answer (s_thread_t *t, s_device_t *d, Sitewatch__V1__Response *resp, int64_t n
     d->busy--;
 }
 
-/* Reads every answer waiting on device d (without waiting). */
+/* Reads every answer waiting on device d (without waiting). An answer that
+ * is not an ack (none is expected) is dropped. */
 static void
 s_drain (s_thread_t *t, s_device_t *d)
 {
@@ -153,13 +184,10 @@ s_drain (s_thread_t *t, s_device_t *d)
             zmq_msg_close (&m);
             return;
         }
-        Sitewatch__V1__Response *resp
-            = sitewatch__v1__response__unpack (NULL, zmq_msg_size (&m), zmq_msg_data (&m));
+        sw_wire_ack_view_t view;
+        if (sw_wire_ack_view (zmq_msg_data (&m), zmq_msg_size (&m), &view))
+            s_answer (t, d, &view, zmq_msg_data (&m), zmq_msg_size (&m), bench_now_us ());
         zmq_msg_close (&m);
-        if (resp) {
-            s_answer (t, d, resp, bench_now_us ());
-            sitewatch__v1__response__free_unpacked (resp, NULL);
-        }
     }
 }
 

@@ -107,3 +107,84 @@ sw_wire_ack_encode (uint8_t *out, size_t cap, const char *request_id, const char
         w += sw_pb_put_varint_field (out + w, 5, retry_after_ms);
     return w;
 }
+
+size_t
+sw_wire_report_encode (uint8_t *out, size_t cap, const char *request_id, const char *report_id,
+                       const char *project_id, Sitewatch__V1__Source source, int64_t observed_at,
+                       int32_t percent_bp)
+{
+    const char *str[3] = { request_id ? request_id : "", report_id ? report_id : "",
+                           project_id ? project_id : "" };
+    size_t len[3];
+    for (int i = 0; i < 3; i++)
+        len[i] = strlen (str[i]);
+    /* int32 and enum values go sign-extended to 64 bits, as protobuf-c does */
+    uint64_t src = (uint64_t) (int64_t) source, at = (uint64_t) observed_at,
+             bp = (uint64_t) (int64_t) percent_bp;
+    size_t rep = s_str_size (len[1]) + s_str_size (len[2])
+                 + (src ? 1 + sw_pb_varint_size (src) : 0)
+                 + (at ? 1 + sw_pb_varint_size (at) : 0) + (bp ? 1 + sw_pb_varint_size (bp) : 0);
+    size_t n = 1 + sw_pb_varint_size (SW_WIRE_VERSION) + s_str_size (len[0]) + 1
+               + sw_pb_varint_size (rep) + rep;
+    if (n > cap)
+        return n;
+    size_t w = sw_pb_put_varint_field (out, 1, SW_WIRE_VERSION);
+    w += s_put_str (out + w, 2, str[0], len[0]);
+    w += sw_pb_put_len_head (out + w, SITEWATCH__V1__REQUEST__BODY_REPORT, rep);
+    w += s_put_str (out + w, 1, str[1], len[1]);
+    w += s_put_str (out + w, 2, str[2], len[2]);
+    if (src)
+        w += sw_pb_put_varint_field (out + w, 4, src);
+    if (at)
+        w += sw_pb_put_varint_field (out + w, 5, at);
+    if (bp)
+        w += sw_pb_put_varint_field (out + w, 6, bp);
+    return w;
+}
+
+bool
+sw_wire_ack_view (const void *data, size_t size, sw_wire_ack_view_t *view)
+{
+    memset (view, 0, sizeof *view);
+    sw_pb_reader_t r;
+    sw_pb_field_t f;
+    const uint8_t *ack = NULL;
+    size_t ack_size = 0;
+    bool has_ack = false;
+    sw_pb_reader (&r, data, size);
+    while (sw_pb_next (&r, &f)) {
+        if (f.number == 2 && f.wire == SW_PB_LEN) {
+            view->request_id = f.data;
+            view->request_id_len = f.size;
+        }
+        else if (f.number == SITEWATCH__V1__RESPONSE__BODY_ACK && f.wire == SW_PB_LEN) {
+            if (ack)
+                return false; /* two parts of one ack, which protobuf-c merges */
+            ack = f.data;
+            ack_size = f.size;
+            has_ack = true;
+        }
+        else if (f.number >= 10)
+            has_ack = false; /* another body: the last one of a oneof wins */
+        else if (f.number == 1 && f.wire == SW_PB_VARINT)
+            continue;
+        else
+            return false; /* a known field in an unexpected shape: protobuf-c decides */
+    }
+    if (r.bad || !has_ack)
+        return false;
+    sw_pb_reader (&r, ack, ack_size);
+    while (sw_pb_next (&r, &f)) {
+        if (f.number == 2 || f.number == 5) {
+            if (f.wire != SW_PB_VARINT)
+                return false;
+            if (f.number == 2)
+                view->status = (Sitewatch__V1__Ack__Status) (int32_t) f.value;
+            else
+                view->retry_after_ms = (uint32_t) f.value;
+        }
+        else if (f.number <= 4 && f.wire != SW_PB_LEN)
+            return false;
+    }
+    return !r.bad;
+}

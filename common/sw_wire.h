@@ -5,6 +5,7 @@
 #include "sitewatch.pb-c.h"
 
 #include <czmq.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,32 @@ size_t sw_wire_recv_parts (void *socket, zmq_msg_t *parts, size_t max);
 size_t sw_wire_ack_encode (uint8_t *out, size_t cap, const char *request_id,
                            const char *report_id, Sitewatch__V1__Ack__Status status,
                            const char *code, const char *message, uint32_t retry_after_ms);
+
+/* Encodes Request { version, request_id, report { report_id, project_id,
+ * source, observed_at, percent_bp } } by hand, byte for byte as protobuf-c
+ * packs it (NULL strings as ""): a device's plain progress report, without
+ * problems, resolves, reporter or reason. Into out when it fits cap;
+ * returns the size, and when larger than cap writes nothing. The load
+ * generator sends one per report. */
+size_t sw_wire_report_encode (uint8_t *out, size_t cap, const char *request_id,
+                              const char *report_id, const char *project_id,
+                              Sitewatch__V1__Source source, int64_t observed_at,
+                              int32_t percent_bp);
+
+/* An Ack answer read in place: request_id points into the bytes read
+ * (request_id_len bytes, not terminated). */
+typedef struct {
+    const uint8_t *request_id;
+    size_t request_id_len;
+    Sitewatch__V1__Ack__Status status;
+    uint32_t retry_after_ms;
+} sw_wire_ack_view_t;
+
+/* Reads a Response whose body is an Ack without unpacking it (protobuf-c
+ * allocates for each). false when the bytes are malformed or hold another
+ * body, or an ack in two parts (protobuf-c merges them): unpack those
+ * with protobuf-c. The code and message are not read. */
+bool sw_wire_ack_view (const void *data, size_t size, sw_wire_ack_view_t *view);
 
 /* The current instant in UTC ms (the wall clock; only intake and tools use it:
  * services take time from the stream). */

@@ -1,8 +1,9 @@
 /* sw_map: a hash map from C strings to pointers, for the per-report lookups
  * (intake's known projects, rules' parsed projects and its state log's
  * index). Open addressing with linear probing in one array of slots, each
- * holding the key's 64-bit hash: a lookup is the slot (one cache line) and,
- * only when the hashes match, the key. zhashx (czmq) chains items, each and
+ * holding the key's 64-bit hash and, when shorter than 24 bytes, the key
+ * itself: a lookup reads the slot (one cache line), and a longer key only
+ * when the hashes match. zhashx (czmq) chains items, each and
  * its key a separate allocation; its lookups were a quarter of rules' CPU at
  * saturation (perf, session 6). Deletion shifts the probe run back (no
  * tombstones); clearing keeps the capacity. Not thread-safe. */
@@ -32,7 +33,8 @@ size_t sw_map_size (const sw_map_t *self);
 /* Empties the map; its capacity stays. */
 void sw_map_clear (sw_map_t *self);
 /* Walks the entries in no order: *pos starts at 0; false at the end. The
- * map must not change during the walk. */
+ * map must not change during the walk (a key may live in its slot: *key is
+ * valid until the map changes). */
 bool sw_map_next (const sw_map_t *self, size_t *pos, const char **key, void **value);
 
 #endif

@@ -52,11 +52,21 @@ static const step_t s_steps[] = {
     { GET, "a-rather-long-project-identifier-of-sixty-four-characters-000001", 7, 2 },
     { GET, "a-rather-long-project-identifier-of-sixty-four-characters-000002", 0, 2 },
     { SIZE, NULL, 2, 2 },
-    { CLEAR, NULL, 0, 4 },
-    { SIZE, NULL, 0, 4 },
-    { GET, "", 0, 4 },
-    { PUT, "JD001", 13, 4 },
-    { GET, "JD001", 13, 4 },
+    /* 23 bytes (the longest kept in the slot) and 24 (the shortest not) */
+    { PUT, "twenty-three-characters", 8, 2 },
+    { PUT, "twenty-four-characters!!", 9, 2 },
+    { GET, "twenty-three-characters", 8, 2 },
+    { GET, "twenty-four-characters!!", 9, 2 },
+    { GET, "twenty-three-character", 0, 2 },
+    { GET, "twenty-four-characters!", 0, 2 },
+    { DEL, "twenty-three-characters", 1, 3 },
+    { DEL, "twenty-four-characters!!", 1, 4 },
+    { SIZE, NULL, 2, 4 },
+    { CLEAR, NULL, 0, 6 },
+    { SIZE, NULL, 0, 6 },
+    { GET, "", 0, 6 },
+    { PUT, "JD001", 13, 6 },
+    { GET, "JD001", 13, 6 },
 };
 
 static void
@@ -89,11 +99,24 @@ test_table (void **state)
     }
     sw_map_destroy (&m);
     assert_null (m);
-    assert_int_equal (s_freed, 5); /* JD001 = 13 at the end */
+    assert_int_equal (s_freed, 7); /* JD001 = 13 at the end */
 }
 
-/* A reference: keys "k<n>" for n < S_KEYS, value 0 = absent. */
+/* A reference: keys "k<n>" for n < S_KEYS, value 0 = absent. Most keys
+ * are padded to 23, 24 or 40 bytes: the map keeps keys shorter than 24 in
+ * its slots and longer ones on the heap, and both kinds must move through
+ * growth and the backward shift alike. */
 #define S_KEYS 300
+
+static void
+s_key_of (int k, char *key, size_t cap)
+{
+    static const int pad[4] = { 0, 23, 24, 40 };
+    int n = snprintf (key, cap, "k%d-", k);
+    while (n < pad[k % 4] && (size_t) n + 1 < cap)
+        key[n++] = 'x';
+    key[n] = 0;
+}
 
 static void
 s_random_run (unsigned seed, int ops, int key_range)
@@ -103,10 +126,10 @@ s_random_run (unsigned seed, int ops, int key_range)
     size_t ref_size = 0;
     sw_map_t *m = sw_map_new (NULL);
     assert_non_null (m);
-    char key[16];
+    char key[48];
     for (int i = 0; i < ops; i++) {
         int k = rand () % key_range, what = rand () % 10;
-        snprintf (key, sizeof key, "k%d", k);
+        s_key_of (k, key, sizeof key);
         if (what < 5) {
             intptr_t v = 1 + rand () % 1000000;
             assert_int_equal (sw_map_put (m, key, (void *) v), 0);
@@ -123,7 +146,7 @@ s_random_run (unsigned seed, int ops, int key_range)
         if (i % 97 == 0) {
             /* everything agrees, and the walk sees each entry once */
             for (int j = 0; j < key_range; j++) {
-                snprintf (key, sizeof key, "k%d", j);
+                s_key_of (j, key, sizeof key);
                 assert_int_equal ((intptr_t) sw_map_get (m, key), ref[j]);
             }
             assert_int_equal (sw_map_size (m), ref_size);
@@ -132,6 +155,8 @@ s_random_run (unsigned seed, int ops, int key_range)
             void *wv;
             while (sw_map_next (m, &pos, &wk, &wv)) {
                 int j = atoi (wk + 1);
+                s_key_of (j, key, sizeof key);
+                assert_string_equal (wk, key);
                 assert_int_equal ((intptr_t) wv, ref[j]);
                 seen++;
             }

@@ -19,6 +19,7 @@ struct sw_store_t {
     int lock_fd;
     size_t map_size;
     unsigned growths;
+    unsigned grown_ahead; /* of those, before a batch (s_grow_ahead) */
     sw_store_hooks_t hooks[SW_STORE_MAX_HOOKS];
     size_t n_hooks;
     bool failed;          /* a fatal error happened: refuse further writes */
@@ -186,11 +187,30 @@ s_grow (sw_store_t *self)
     return 0;
 }
 
+/* Doubles the map before a batch when more than half of it is in use (the
+ * file's last page: free pages inside it are reused first, so this is an
+ * upper bound). A batch bigger than what is left, such as a 1 M close's
+ * express report (~190 MB), then fits at its first attempt instead of
+ * running again after MDB_MAP_FULL (which compiled that report twice).
+ * The map is address space: the file grows only as pages are written. */
+static void
+s_grow_ahead (sw_store_t *self)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    if (mdb_env_info (self->env, &info) != 0 || mdb_env_stat (self->env, &st) != 0)
+        return;
+    size_t used = ((size_t) info.me_last_pgno + 1) * st.ms_psize;
+    if (used > self->map_size / 2 && s_grow (self) == 0)
+        self->grown_ahead++;
+}
+
 int
 sw_store_write (sw_store_t *self, sw_store_batch_fn *fn, void *arg)
 {
     if (self->failed)
         return -1;
+    s_grow_ahead (self);
     for (int attempt = 0; attempt < SW_STORE_MAX_REPLAYS; attempt++) {
         MDB_txn *txn;
         int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
@@ -262,6 +282,12 @@ size_t
 sw_store_map_size (const sw_store_t *self)
 {
     return self->map_size;
+}
+
+unsigned
+sw_store_grown_ahead (const sw_store_t *self)
+{
+    return self->grown_ahead;
 }
 
 unsigned

@@ -72,8 +72,11 @@ int sw_store_read (sw_store_t *self, MDB_txn **txn);
 
 MDB_env *sw_store_env (sw_store_t *self);
 size_t sw_store_map_size (const sw_store_t *self);
-/* Number of map growths since open (for tests and metrics). */
+/* Number of map growths since open (for tests and metrics): after
+ * MDB_MAP_FULL (the batch then runs again), or before a batch when the map
+ * was more than half used (sw_store_grown_ahead counts those). */
 unsigned sw_store_growths (const sw_store_t *self);
+unsigned sw_store_grown_ahead (const sw_store_t *self);
 /* Clears stale reader slots left by dead processes; returns how many. */
 int sw_store_reader_check (sw_store_t *self);
 

@@ -15,6 +15,7 @@ typedef struct {
     int count;        /* entries to write */
     int size;         /* bytes per value */
     int attempts;     /* how many times the body ran */
+    int first;        /* the first key */
 } s_batch_t;
 
 static int
@@ -26,7 +27,7 @@ s_fill (MDB_txn *txn, void *arg)
     memset (value, 'x', sizeof value);
     for (int i = 0; i < b->count; i++) {
         uint8_t key[8];
-        sw_u64_be ((uint64_t) i, key);
+        sw_u64_be ((uint64_t) (b->first + i), key);
         MDB_val k = { 8, key }, v = { (size_t) b->size, value };
         int rc = mdb_put (txn, b->dbi, &k, &v, MDB_APPEND);
         if (rc != 0)
@@ -73,12 +74,14 @@ test_growth_and_replay (void **state)
         char err[256];
         sw_store_t *store = sw_store_open_ex (dir, 64 * 1024, cases[c].flags, err, sizeof err);
         assert_non_null (store);
-        s_batch_t b = { 0, cases[c].count, cases[c].size, 0 };
+        s_batch_t b = { 0, cases[c].count, cases[c].size, 0, 0 };
         assert_int_equal (sw_store_dbi (store, "t", 0, &b.dbi), 0);
         assert_int_equal (sw_store_write (store, s_fill, &b), 0);
         assert_true (sw_store_growths (store) >= cases[c].min_growths);
-        /* replayed once per growth, and the data is there exactly once */
-        assert_int_equal (b.attempts, (int) sw_store_growths (store) + 1);
+        /* replayed once per growth after MDB_MAP_FULL, and the data is
+         * there exactly once */
+        assert_int_equal (b.attempts,
+                          (int) (sw_store_growths (store) - sw_store_grown_ahead (store)) + 1);
         assert_int_equal (s_entries (store, b.dbi), (size_t) cases[c].count);
         sw_store_close (&store);
         /* reopening keeps the grown map and the data */
@@ -92,6 +95,38 @@ test_growth_and_replay (void **state)
         assert_int_equal (system (cmd), 0);
         free (dir);
     }
+}
+
+/* A map more than half full is doubled before the next batch, which then
+ * runs once: no MDB_MAP_FULL, no replay. */
+static void
+test_grows_ahead_of_a_batch (void **state)
+{
+    (void) state;
+    char *dir = s_tmpdir ();
+    char err[256];
+    sw_store_t *store = sw_store_open (dir, 1024 * 1024, err, sizeof err);
+    assert_non_null (store);
+    s_batch_t b = { 0, 700, 1000, 0, 0 }; /* ~700 KB of a 1 MiB map */
+    assert_int_equal (sw_store_dbi (store, "t", 0, &b.dbi), 0);
+    assert_int_equal (sw_store_write (store, s_fill, &b), 0);
+    assert_int_equal (sw_store_grown_ahead (store), 0);
+    assert_int_equal (sw_store_map_size (store), 1024 * 1024);
+    unsigned growths = sw_store_growths (store);
+    /* 400 KB more would not fit in what is left */
+    s_batch_t more = { 0, 400, 1000, 0, 700 };
+    more.dbi = b.dbi;
+    assert_int_equal (sw_store_write (store, s_fill, &more), 0);
+    assert_int_equal (sw_store_grown_ahead (store), 1);
+    assert_int_equal (sw_store_growths (store), growths + 1);
+    assert_int_equal (sw_store_map_size (store), 2 * 1024 * 1024);
+    assert_int_equal (more.attempts, 1);
+    assert_int_equal (s_entries (store, b.dbi), 1100);
+    sw_store_close (&store);
+    char cmd[512];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal (system (cmd), 0);
+    free (dir);
 }
 
 typedef struct { int begins, before, committed; } s_hooks_t;
@@ -109,7 +144,7 @@ test_hooks_run_per_attempt (void **state)
     s_hooks_t h = { 0 };
     sw_store_hooks_t hooks = { s_hb, s_hbc, s_hc, &h };
     sw_store_attach (store, &hooks);
-    s_batch_t b = { 0, 3000, 200, 0 };
+    s_batch_t b = { 0, 3000, 200, 0, 0 };
     assert_int_equal (sw_store_dbi (store, "t", 0, &b.dbi), 0);
     assert_int_equal (sw_store_write (store, s_fill, &b), 0);
     assert_true (b.attempts > 1);
@@ -134,7 +169,7 @@ test_failed_batch_is_fatal (void **state)
     assert_non_null (store);
     assert_int_equal (sw_store_write (store, s_fail, NULL), -1);
     /* the store refuses further use rather than limping on */
-    s_batch_t b = { 0, 1, 10, 0 };
+    s_batch_t b = { 0, 1, 10, 0, 0 };
     assert_int_equal (sw_store_write (store, s_fill, &b), -1);
     assert_int_equal (b.attempts, 0);
     sw_store_close (&store);
@@ -182,6 +217,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_growth_and_replay),
+        cmocka_unit_test (test_grows_ahead_of_a_batch),
         cmocka_unit_test (test_hooks_run_per_attempt),
         cmocka_unit_test (test_failed_batch_is_fatal),
         cmocka_unit_test (test_second_opener_refused),

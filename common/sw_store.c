@@ -169,8 +169,10 @@ sw_store_detach (sw_store_t *self, void *arg)
     self->n_hooks = keep;
 }
 
+/* why: "ahead" (more than half used before a batch) or "map_full" (the
+ * batch runs again). */
 static int
-s_grow (sw_store_t *self)
+s_grow (sw_store_t *self, const char *why)
 {
     size_t next = self->map_size * 2;
     int rc = mdb_env_set_mapsize (self->env, next);
@@ -183,7 +185,7 @@ s_grow (sw_store_t *self)
     if (mdb_env_info (self->env, &info) == 0)
         self->map_size = info.me_mapsize;
     self->growths++;
-    sw_info ("store", "map_grown", "size=%zu", self->map_size);
+    sw_info ("store", "map_grown", "size=%zu cause=%s", self->map_size, why);
     return 0;
 }
 
@@ -201,7 +203,7 @@ s_grow_ahead (sw_store_t *self)
     if (mdb_env_info (self->env, &info) != 0 || mdb_env_stat (self->env, &st) != 0)
         return;
     size_t used = ((size_t) info.me_last_pgno + 1) * st.ms_psize;
-    if (used > self->map_size / 2 && s_grow (self) == 0)
+    if (used > self->map_size / 2 && s_grow (self, "ahead") == 0)
         self->grown_ahead++;
 }
 
@@ -245,7 +247,7 @@ sw_store_write (sw_store_t *self, sw_store_batch_fn *fn, void *arg)
         else
             mdb_txn_abort (txn);
         if (rc == MDB_MAP_FULL) {
-            if (s_grow (self) != 0)
+            if (s_grow (self, "map_full") != 0)
                 break;
             continue;
         }

@@ -23,13 +23,6 @@ struct sw_link_out_t {
     sw_link_opts_t opts;
     uint64_t committed_next; /* next sequence after the last committed append */
     uint64_t txn_next;       /* same, inside the running batch */
-    /* Appends of the running batch of sw_store_write (between its begin and
-     * before_commit hooks, in_batch) go through one cursor, opened at the
-     * first; LMDB frees it with the transaction, and it is forgotten at
-     * before_commit and at the next begin (an aborted batch). Outside a
-     * batch an append uses mdb_put. */
-    MDB_cursor *put_cur;
-    bool in_batch;
     uint64_t acked;          /* highest sequence the receiver has applied */
     uint64_t gc_done;        /* entries <= this are deleted (committed) */
     uint64_t txn_gc;
@@ -48,8 +41,6 @@ s_out_begin (MDB_txn *txn, void *arg)
     sw_link_out_t *self = arg;
     self->txn_next = self->committed_next;
     self->txn_gc = self->gc_done;
-    self->put_cur = NULL;
-    self->in_batch = true;
     if (self->acked <= self->gc_done)
         return 0;
     /* Sequential keys: one cursor deletes from the oldest on (a step per
@@ -79,8 +70,6 @@ static int
 s_out_before_commit (MDB_txn *txn, void *arg)
 {
     sw_link_out_t *self = arg;
-    self->put_cur = NULL;
-    self->in_batch = false;
     if (self->txn_next == self->committed_next)
         return 0;
     return sw_store_put_u64 (txn, self->meta, "next", self->txn_next);
@@ -185,24 +174,16 @@ sw_link_out_next_seq (const sw_link_out_t *self)
     return self->txn_next;
 }
 
-/* Appends at the end of the outbox through one cursor per batch: it stays
- * on the last page, where mdb_put would search from the root each time (a
- * period close appends 4 096 messages a slice). */
+/* Appends at the end of the outbox, through the batch's cursor
+ * (sw_store_put): it stays on the last page, where mdb_put would search
+ * from the root each time (a period close appends 4 096 messages a slice). */
 static int
 s_out_put (sw_link_out_t *self, MDB_txn *txn, MDB_val *v, unsigned flags)
 {
-    if (self->in_batch && !self->put_cur) {
-        int rc = mdb_cursor_open (txn, self->outbox, &self->put_cur);
-        if (rc != 0) {
-            self->put_cur = NULL;
-            return rc;
-        }
-    }
     uint8_t kb[8];
     sw_u64_be (self->txn_next, kb);
     MDB_val k = { 8, kb };
-    int rc = self->put_cur ? mdb_cursor_put (self->put_cur, &k, v, MDB_APPEND | flags)
-                           : mdb_put (txn, self->outbox, &k, v, MDB_APPEND | flags);
+    int rc = sw_store_put (self->store, txn, self->outbox, &k, v, MDB_APPEND | flags);
     if (rc == 0)
         self->txn_next++;
     return rc;

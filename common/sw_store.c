@@ -13,6 +13,7 @@
 
 #define SW_STORE_MAX_HOOKS 8
 #define SW_STORE_MAX_REPLAYS 24
+#define SW_STORE_MAX_CURSORS 64 /* database handles below this get a batch cursor */
 
 struct sw_store_t {
     MDB_env *env;
@@ -23,6 +24,15 @@ struct sw_store_t {
     sw_store_hooks_t hooks[SW_STORE_MAX_HOOKS];
     size_t n_hooks;
     bool failed;          /* a fatal error happened: refuse further writes */
+    /* The write transaction of the attempt under way in sw_store_write
+     * (NULL outside one), and sw_store_put's cursors in it, by database
+     * handle, opened at first use. LMDB frees them with the transaction;
+     * they are forgotten at each attempt's begin and before its commit or
+     * abort. LMDB reuses one transaction object for every write
+     * transaction, so a pointer kept from an earlier batch would compare
+     * equal: batch_txn is NULL whenever no batch is under way. */
+    MDB_txn *batch_txn;
+    MDB_cursor *batch_cur[SW_STORE_MAX_CURSORS];
 };
 
 static int
@@ -226,6 +236,8 @@ sw_store_write (sw_store_t *self, sw_store_batch_fn *fn, void *arg)
             self->failed = true;
             return -1;
         }
+        self->batch_txn = txn;
+        memset (self->batch_cur, 0, sizeof self->batch_cur);
         for (size_t i = 0; rc == 0 && i < self->n_hooks; i++)
             if (self->hooks[i].begin)
                 rc = self->hooks[i].begin (txn, self->hooks[i].arg);
@@ -234,6 +246,7 @@ sw_store_write (sw_store_t *self, sw_store_batch_fn *fn, void *arg)
         for (size_t i = 0; rc == 0 && i < self->n_hooks; i++)
             if (self->hooks[i].before_commit)
                 rc = self->hooks[i].before_commit (txn, self->hooks[i].arg);
+        self->batch_txn = NULL; /* its cursors go with it */
         if (rc == 0) {
             /* A failed commit has already freed the transaction. */
             rc = mdb_txn_commit (txn);
@@ -257,6 +270,22 @@ sw_store_write (sw_store_t *self, sw_store_batch_fn *fn, void *arg)
     }
     self->failed = true;
     return -1;
+}
+
+int
+sw_store_put (sw_store_t *self, MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data,
+              unsigned flags)
+{
+    if (txn != self->batch_txn || dbi >= SW_STORE_MAX_CURSORS)
+        return mdb_put (txn, dbi, key, data, flags);
+    if (!self->batch_cur[dbi]) {
+        int rc = mdb_cursor_open (txn, dbi, &self->batch_cur[dbi]);
+        if (rc != 0) {
+            self->batch_cur[dbi] = NULL;
+            return rc;
+        }
+    }
+    return mdb_cursor_put (self->batch_cur[dbi], key, data, flags);
 }
 
 int

@@ -67,6 +67,15 @@ void sw_store_detach (sw_store_t *self, void *arg);
  * committed, -1 on a fatal error (logged; the caller should exit non-zero). */
 int sw_store_write (sw_store_t *self, sw_store_batch_fn *fn, void *arg);
 
+/* mdb_put, through one cursor per database for the batch under way (txn
+ * is sw_store_write's, from its body or hooks): the cursor stays where the
+ * last put left it, and LMDB skips the search from the root when the next
+ * key falls on that page or past the last key (appends, time-ordered ids,
+ * keys put in order). With any other txn it is mdb_put. Same flags and
+ * results as mdb_put (MDB_APPEND, MDB_RESERVE, MDB_NOOVERWRITE ...). */
+int sw_store_put (sw_store_t *self, MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data,
+                  unsigned flags);
+
 /* Begins a read-only transaction; 0 / -1. Abort it with mdb_txn_abort. */
 int sw_store_read (sw_store_t *self, MDB_txn **txn);
 

@@ -56,12 +56,6 @@ typedef struct {
     zsock_t *front, *hop, *q_rules, *q_escalation, *q_notify;
     sw_link_out_t *out;
     MDB_dbi dedup, projects, meta;
-    /* The batch's cursor on "dedup", opened at its first report (LMDB
-     * frees it with the transaction; s_batch forgets it at each start, a
-     * replay after MDB_MAP_FULL included). Report ids are time-ordered, so
-     * each lands on the page the cursor is on, or past the tree's last
-     * key: LMDB then skips the search from the root that mdb_put makes. */
-    MDB_cursor *dedup_cur;
     /* Known projects (id -> commissioner) as read from "projects": found
      * here, a report costs no lookup in the tree. Emptied by a registry
      * import (it rewrites "projects") and when full. */
@@ -291,17 +285,13 @@ s_do_report (intake_t *self, MDB_txn *txn, s_item_t *item)
     val.mv_size = 8;
     val.mv_data = seqb;
     bool overloaded = sw_link_out_backlog (self->out) > self->overload;
-    if (!self->dedup_cur) {
-        int rc = mdb_cursor_open (txn, self->dedup, &self->dedup_cur);
-        if (rc != 0) {
-            self->dedup_cur = NULL;
-            return rc;
-        }
-    }
-    /* One descent of the tree at most: the put itself finds a duplicate.
-     * When overloaded, only look (a duplicate still answers "duplicate"). */
-    int rc = overloaded ? mdb_cursor_get (self->dedup_cur, &k, &val, MDB_SET_KEY)
-                        : mdb_cursor_put (self->dedup_cur, &k, &val, MDB_NOOVERWRITE);
+    /* The put itself finds a duplicate, through the batch's cursor: report
+     * ids are time-ordered, so most land on the page it is on, or past the
+     * last key, and LMDB skips the search from the root. When overloaded,
+     * only look (a duplicate still answers "duplicate"). */
+    int rc = overloaded
+                 ? mdb_get (txn, self->dedup, &k, &val)
+                 : sw_store_put (self->store, txn, self->dedup, &k, &val, MDB_NOOVERWRITE);
     if (rc == (overloaded ? 0 : MDB_KEYEXIST)) {
         self->duplicates++;
         s_set_ack (item, r->report_id, SITEWATCH__V1__ACK__STATUS__STATUS_DUPLICATE, "duplicate",
@@ -543,7 +533,6 @@ static int
 s_batch (MDB_txn *txn, void *arg)
 {
     intake_t *self = arg;
-    self->dedup_cur = NULL;
     self->txn_clock = self->clock;
     memcpy (self->txn_tz, self->tz, sizeof self->tz);
     for (size_t i = 0; i < self->n_items; i++) {

@@ -278,7 +278,7 @@ s_put_state (rules_t *self, MDB_txn *txn, MDB_cursor *cur, const void *key, size
     uint64_t seq = self->log_next;
     sw_u64_be (seq, kb);
     MDB_val k = { 8, kb }, v = { klen + 1 + n, packed ? packed : buf };
-    int rc = mdb_put (txn, self->state_log, &k, &v, MDB_APPEND);
+    int rc = sw_store_put (self->store, txn, self->state_log, &k, &v, MDB_APPEND);
     free (packed);
     if (rc != 0)
         return rc;
@@ -471,6 +471,10 @@ s_judge (rules_t *self, MDB_txn *txn, const Sitewatch__V1__ProjectDef *def,
     /* Keep the explanation with the state. */
     if (sview)
         rules_state_view_judged (sview, v.reasons, v.n_reasons, s_reason_fields);
+    else if (v.n_reasons == 0 && st->n_reasons == 0) {
+        /* nothing to explain, before or now (most reports): no array to
+         * free and allocate again */
+    }
     else {
         s_free_reasons (st->reasons, st->n_reasons);
         st->reasons = calloc (v.n_reasons ? v.n_reasons : 1, sizeof (Sitewatch__V1__Reason *));
@@ -1160,9 +1164,9 @@ s_log_reserve (rules_t *self, MDB_txn *txn, Sitewatch__V1__RulesProjectState *st
     uint8_t key[8];
     sw_u64_be (seq, key);
     MDB_val k = { 8, key }, v = { 8 + n, NULL };
-    int rc = mdb_put (txn, self->report_log, &k, &v, MDB_RESERVE | MDB_APPEND);
+    int rc = sw_store_put (self->store, txn, self->report_log, &k, &v, MDB_RESERVE | MDB_APPEND);
     if (rc == MDB_KEYEXIST) /* not past the last key (never in order): a plain put */
-        rc = mdb_put (txn, self->report_log, &k, &v, MDB_RESERVE);
+        rc = sw_store_put (self->store, txn, self->report_log, &k, &v, MDB_RESERVE);
     if (rc != 0)
         return rc;
     sw_u64_be (st->last_report_seq, v.mv_data);

@@ -129,6 +129,115 @@ test_grows_ahead_of_a_batch (void **state)
     free (dir);
 }
 
+/* sw_store_put: a batch puts keys through its cursors in every way the
+ * services do: appends (ascending), reserved appends, keys out of order,
+ * a duplicate refused (MDB_NOOVERWRITE answers with the stored value), in
+ * two databases. Run in a 64 KiB map it overflows and is replayed, so the
+ * cursors of an aborted attempt must not be used again; a second batch
+ * must not use the first one's (freed with its transaction: ASan would
+ * report it). */
+typedef struct {
+    sw_store_t *store;
+    MDB_dbi a, b;
+    int base, count, attempts;
+    int keyexist;   /* MDB_NOOVERWRITE refusals seen in the last attempt */
+} s_put_t;
+
+static int
+s_put_batch (MDB_txn *txn, void *arg)
+{
+    s_put_t *p = arg;
+    p->attempts++;
+    p->keyexist = 0;
+    char value[200];
+    memset (value, 'v', sizeof value);
+    for (int i = 0; i < p->count; i++) {
+        uint8_t key[8];
+        sw_u64_be ((uint64_t) (p->base + i), key);
+        MDB_val k = { 8, key }, v = { sizeof value, value };
+        int rc = i % 2 ? sw_store_put (p->store, txn, p->a, &k, &v, MDB_APPEND)
+                       : sw_store_put (p->store, txn, p->a, &k, &v, MDB_APPEND | MDB_RESERVE);
+        if (rc != 0)
+            return rc;
+        if (!(i % 2))
+            memset (v.mv_data, 'r', v.mv_size);
+        /* the other database, keys out of order */
+        sw_u64_be ((uint64_t) ((p->base + i) * 7919 % 100003), key);
+        MDB_val k2 = { 8, key }, v2 = { 4, "b-v1" };
+        if ((rc = sw_store_put (p->store, txn, p->b, &k2, &v2, 0)) != 0)
+            return rc;
+        /* a duplicate: refused, with the stored value */
+        MDB_val v3 = { 4, "b-v2" };
+        rc = sw_store_put (p->store, txn, p->b, &k2, &v3, MDB_NOOVERWRITE);
+        if (rc != MDB_KEYEXIST || v3.mv_size != 4 || memcmp (v3.mv_data, "b-v1", 4) != 0)
+            return rc ? rc : -1;
+        p->keyexist++;
+    }
+    /* appending a key not past the last one is refused, as by mdb_put */
+    uint8_t key[8];
+    sw_u64_be (0, key);
+    MDB_val k = { 8, key }, v = { 1, "x" };
+    if (p->base > 0 && sw_store_put (p->store, txn, p->a, &k, &v, MDB_APPEND) != MDB_KEYEXIST)
+        return -1;
+    return 0;
+}
+
+static void
+test_put_through_batch_cursors (void **state)
+{
+    (void) state;
+    char *dir = s_tmpdir ();
+    char err[256];
+    sw_store_t *store = sw_store_open (dir, 64 * 1024, err, sizeof err);
+    assert_non_null (store);
+    s_put_t p = { store, 0, 0, 1, 1500, 0, 0 };
+    assert_int_equal (sw_store_dbi (store, "a", 0, &p.a), 0);
+    assert_int_equal (sw_store_dbi (store, "b", 0, &p.b), 0);
+    assert_int_equal (sw_store_write (store, s_put_batch, &p), 0);
+    assert_true (p.attempts > 1); /* replayed after MDB_MAP_FULL */
+    assert_int_equal (p.keyexist, 1500);
+    /* a second batch, then a third: fresh cursors each time */
+    for (int round = 1; round <= 2; round++) {
+        p.attempts = 0;
+        p.base = 1 + round * 1500;
+        assert_int_equal (sw_store_write (store, s_put_batch, &p), 0);
+        assert_int_equal (p.keyexist, 1500);
+    }
+    assert_int_equal (s_entries (store, p.a), 4500);
+    assert_int_equal (s_entries (store, p.b), 4500);
+    /* every value as written: reserved ones filled in, in key order */
+    MDB_txn *txn;
+    assert_int_equal (sw_store_read (store, &txn), 0);
+    MDB_cursor *cur;
+    assert_int_equal (mdb_cursor_open (txn, p.a, &cur), 0);
+    MDB_val k, v;
+    int n = 0;
+    for (int rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT), n++) {
+        uint64_t key = sw_be_u64 (k.mv_data);
+        assert_int_equal (key, (uint64_t) (n + 1));
+        int i = (int) ((key - 1) % 1500);
+        assert_int_equal (v.mv_size, 200);
+        assert_int_equal (((const char *) v.mv_data)[199], i % 2 ? 'v' : 'r');
+    }
+    assert_int_equal (n, 4500);
+    mdb_cursor_close (cur);
+    mdb_txn_abort (txn);
+    /* outside a batch it is mdb_put */
+    assert_int_equal (mdb_txn_begin (sw_store_env (store), NULL, 0, &txn), 0);
+    uint8_t key[8];
+    sw_u64_be (100000, key);
+    MDB_val k1 = { 8, key }, v1 = { 1, "z" };
+    assert_int_equal (sw_store_put (store, txn, p.a, &k1, &v1, MDB_APPEND), 0);
+    assert_int_equal (mdb_txn_commit (txn), 0);
+    assert_int_equal (s_entries (store, p.a), 4501);
+    sw_store_close (&store);
+    char cmd[512];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal (system (cmd), 0);
+    free (dir);
+}
+
 typedef struct { int begins, before, committed; } s_hooks_t;
 static int s_hb (MDB_txn *t, void *a) { ((s_hooks_t *) a)->begins++; return 0; }
 static int s_hbc (MDB_txn *t, void *a) { ((s_hooks_t *) a)->before++; return 0; }
@@ -218,6 +327,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_growth_and_replay),
         cmocka_unit_test (test_grows_ahead_of_a_batch),
+        cmocka_unit_test (test_put_through_batch_cursors),
         cmocka_unit_test (test_hooks_run_per_attempt),
         cmocka_unit_test (test_failed_batch_is_fatal),
         cmocka_unit_test (test_second_opener_refused),

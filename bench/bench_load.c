@@ -171,8 +171,9 @@ s_answer (s_thread_t *t, s_device_t *d, const sw_wire_ack_view_t *view, const vo
     d->busy--;
 }
 
-/* Reads every answer waiting on device d (without waiting). An answer that
- * is not an ack (none is expected) is dropped. */
+/* Reads every answer waiting on device d (without waiting): in place, or
+ * with protobuf-c what the in-place reader leaves to it. An answer that is
+ * not an ack (none is expected) is dropped. */
 static void
 s_drain (s_thread_t *t, s_device_t *d)
 {
@@ -187,6 +188,19 @@ s_drain (s_thread_t *t, s_device_t *d)
         sw_wire_ack_view_t view;
         if (sw_wire_ack_view (zmq_msg_data (&m), zmq_msg_size (&m), &view))
             s_answer (t, d, &view, zmq_msg_data (&m), zmq_msg_size (&m), bench_now_us ());
+        else {
+            Sitewatch__V1__Response *resp = sitewatch__v1__response__unpack (
+                NULL, zmq_msg_size (&m), zmq_msg_data (&m));
+            if (resp && resp->body_case == SITEWATCH__V1__RESPONSE__BODY_ACK) {
+                view.request_id = (const uint8_t *) resp->request_id;
+                view.request_id_len = strlen (resp->request_id);
+                view.status = resp->ack->status;
+                view.retry_after_ms = resp->ack->retry_after_ms;
+                s_answer (t, d, &view, zmq_msg_data (&m), zmq_msg_size (&m), bench_now_us ());
+            }
+            if (resp)
+                sitewatch__v1__response__free_unpacked (resp, NULL);
+        }
         zmq_msg_close (&m);
     }
 }

@@ -66,11 +66,12 @@ sw_client_sock (sw_client_t *self)
 
 static const char s_b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-/* Random bytes for ids, per thread: one getrandom() fills 32 ids' worth
+/* Random bytes for ids, per thread: one getrandom() fills 25 ids' worth
  * (one call per id was a tenth of the load generator's CPU at 90 k ids/s).
- * A forked child empties the pool of the thread that forked (the only one
- * it has), so parent and child never hand out the same bytes. */
-#define S_POOL 320
+ * At most 256 bytes, which getrandom() returns whole, never cut short by a
+ * signal. A forked child empties the pool of the thread that forked (the
+ * only one it has), so parent and child never hand out the same bytes. */
+#define S_POOL 250
 static __thread uint8_t s_pool[S_POOL];
 static __thread size_t s_pool_at = S_POOL;
 static pthread_once_t s_atfork_once = PTHREAD_ONCE_INIT;

@@ -2,8 +2,8 @@
  * (intake's known projects, rules' parsed projects and its state log's
  * index). Open addressing with linear probing in one array of slots, each
  * holding the key's 64-bit hash and, when shorter than 24 bytes, the key
- * itself: a lookup reads the slot (one cache line), and a longer key only
- * when the hashes match. zhashx (czmq) chains items, each and
+ * itself: a lookup reads the slot (48 bytes: one or two cache lines), and
+ * a longer key only when the hashes match. zhashx (czmq) chains items, each and
  * its key a separate allocation; its lookups were a quarter of rules' CPU at
  * saturation (perf, session 6). Deletion shifts the probe run back (no
  * tombstones); clearing keeps the capacity. Not thread-safe. */

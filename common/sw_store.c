@@ -33,6 +33,7 @@ struct sw_store_t {
      * equal: batch_txn is NULL whenever no batch is under way. */
     MDB_txn *batch_txn;
     MDB_cursor *batch_cur[SW_STORE_MAX_CURSORS];
+    unsigned long cursors_opened; /* by sw_store_put, since open */
 };
 
 static int
@@ -204,17 +205,25 @@ s_grow (sw_store_t *self, const char *why)
  * upper bound). A batch bigger than what is left, such as a 1 M close's
  * express report (~190 MB), then fits at its first attempt instead of
  * running again after MDB_MAP_FULL (which compiled that report twice).
- * The map is address space: the file grows only as pages are written. */
-static void
+ * The map is address space: the file grows only as pages are written
+ * (with SW_STORE_WRITEMAP, which only tests use, LMDB sizes the file to
+ * the map, sparse). */
+static int
 s_grow_ahead (sw_store_t *self)
 {
     MDB_envinfo info;
     MDB_stat st;
     if (mdb_env_info (self->env, &info) != 0 || mdb_env_stat (self->env, &st) != 0)
-        return;
+        return 0;
     size_t used = ((size_t) info.me_last_pgno + 1) * st.ms_psize;
-    if (used > self->map_size / 2 && s_grow (self, "ahead") == 0)
-        self->grown_ahead++;
+    if (used <= self->map_size / 2)
+        return 0;
+    /* A failed growth may leave the environment unmapped (LMDB unmaps
+     * before it maps again): the store stops, as after MDB_MAP_FULL. */
+    if (s_grow (self, "ahead") != 0)
+        return -1;
+    self->grown_ahead++;
+    return 0;
 }
 
 int
@@ -222,7 +231,10 @@ sw_store_write (sw_store_t *self, sw_store_batch_fn *fn, void *arg)
 {
     if (self->failed)
         return -1;
-    s_grow_ahead (self);
+    if (s_grow_ahead (self) != 0) {
+        self->failed = true;
+        return -1;
+    }
     for (int attempt = 0; attempt < SW_STORE_MAX_REPLAYS; attempt++) {
         MDB_txn *txn;
         int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
@@ -284,6 +296,7 @@ sw_store_put (sw_store_t *self, MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val
             self->batch_cur[dbi] = NULL;
             return rc;
         }
+        self->cursors_opened++;
     }
     return mdb_cursor_put (self->batch_cur[dbi], key, data, flags);
 }
@@ -313,6 +326,12 @@ size_t
 sw_store_map_size (const sw_store_t *self)
 {
     return self->map_size;
+}
+
+unsigned long
+sw_store_cursors_opened (const sw_store_t *self)
+{
+    return self->cursors_opened;
 }
 
 unsigned

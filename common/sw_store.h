@@ -75,6 +75,9 @@ int sw_store_write (sw_store_t *self, sw_store_batch_fn *fn, void *arg);
  * results as mdb_put (MDB_APPEND, MDB_RESERVE, MDB_NOOVERWRITE ...). */
 int sw_store_put (sw_store_t *self, MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data,
                   unsigned flags);
+/* Cursors sw_store_put has opened since open: one per database a batch
+ * attempt puts into (for tests). */
+unsigned long sw_store_cursors_opened (const sw_store_t *self);
 
 /* Begins a read-only transaction; 0 / -1. Abort it with mdb_txn_abort. */
 int sw_store_read (sw_store_t *self, MDB_txn **txn);

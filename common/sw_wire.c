@@ -78,6 +78,46 @@ s_str_size (size_t len)
     return len ? 1 + sw_pb_varint_size (len) + len : 0; /* fields 1..15: a 1-byte tag */
 }
 
+/* A varint field, nothing for 0: its size, and the field written. */
+static size_t
+s_varint_size (uint64_t v)
+{
+    return v ? 1 + sw_pb_varint_size (v) : 0; /* fields 1..15: a 1-byte tag */
+}
+
+static size_t
+s_put_varint (uint8_t *out, uint32_t number, uint64_t v)
+{
+    return v ? sw_pb_put_varint_field (out, number, v) : 0;
+}
+
+/* An enum or int32 as protobuf-c encodes it: sign-extended to 64 bits (a
+ * negative value takes 10 bytes). The cast through int32_t matters: GCC
+ * gives an enum with no negative constant an unsigned type. */
+static uint64_t
+s_int32 (int32_t v)
+{
+    return (uint64_t) (int64_t) v;
+}
+
+/* Request and Response alike: { version, request_id, <body> { size bytes } }.
+ * s_envelope_size is the whole; s_envelope_head writes all but the body's
+ * fields. */
+static size_t
+s_envelope_size (size_t id_len, size_t body)
+{
+    return 1 + sw_pb_varint_size (SW_WIRE_VERSION) + s_str_size (id_len) + 1
+           + sw_pb_varint_size (body) + body;
+}
+
+static size_t
+s_envelope_head (uint8_t *out, const char *id, size_t id_len, uint32_t body_field, size_t body)
+{
+    size_t w = sw_pb_put_varint_field (out, 1, SW_WIRE_VERSION);
+    w += s_put_str (out + w, 2, id, id_len);
+    return w + sw_pb_put_len_head (out + w, body_field, body);
+}
+
 size_t
 sw_wire_ack_encode (uint8_t *out, size_t cap, const char *request_id, const char *report_id,
                     Sitewatch__V1__Ack__Status status, const char *code, const char *message,
@@ -88,23 +128,18 @@ sw_wire_ack_encode (uint8_t *out, size_t cap, const char *request_id, const char
     size_t len[4];
     for (int i = 0; i < 4; i++)
         len[i] = strlen (str[i]);
+    uint64_t st = s_int32 ((int32_t) status);
     size_t ack = s_str_size (len[1]) + s_str_size (len[2]) + s_str_size (len[3])
-                 + (status ? 1 + sw_pb_varint_size ((uint64_t) status) : 0)
-                 + (retry_after_ms ? 1 + sw_pb_varint_size (retry_after_ms) : 0);
-    size_t n = 1 + sw_pb_varint_size (SW_WIRE_VERSION) + s_str_size (len[0]) + 1
-               + sw_pb_varint_size (ack) + ack;
+                 + s_varint_size (st) + s_varint_size (retry_after_ms);
+    size_t n = s_envelope_size (len[0], ack);
     if (n > cap)
         return n;
-    size_t w = sw_pb_put_varint_field (out, 1, SW_WIRE_VERSION);
-    w += s_put_str (out + w, 2, str[0], len[0]);
-    w += sw_pb_put_len_head (out + w, SITEWATCH__V1__RESPONSE__BODY_ACK, ack);
+    size_t w = s_envelope_head (out, str[0], len[0], SITEWATCH__V1__RESPONSE__BODY_ACK, ack);
     w += s_put_str (out + w, 1, str[1], len[1]);
-    if (status)
-        w += sw_pb_put_varint_field (out + w, 2, (uint64_t) status);
+    w += s_put_varint (out + w, 2, st);
     w += s_put_str (out + w, 3, str[2], len[2]);
     w += s_put_str (out + w, 4, str[3], len[3]);
-    if (retry_after_ms)
-        w += sw_pb_put_varint_field (out + w, 5, retry_after_ms);
+    w += s_put_varint (out + w, 5, retry_after_ms);
     return w;
 }
 
@@ -118,27 +153,19 @@ sw_wire_report_encode (uint8_t *out, size_t cap, const char *request_id, const c
     size_t len[3];
     for (int i = 0; i < 3; i++)
         len[i] = strlen (str[i]);
-    /* int32 and enum values go sign-extended to 64 bits, as protobuf-c does */
-    uint64_t src = (uint64_t) (int64_t) source, at = (uint64_t) observed_at,
-             bp = (uint64_t) (int64_t) percent_bp;
-    size_t rep = s_str_size (len[1]) + s_str_size (len[2])
-                 + (src ? 1 + sw_pb_varint_size (src) : 0)
-                 + (at ? 1 + sw_pb_varint_size (at) : 0) + (bp ? 1 + sw_pb_varint_size (bp) : 0);
-    size_t n = 1 + sw_pb_varint_size (SW_WIRE_VERSION) + s_str_size (len[0]) + 1
-               + sw_pb_varint_size (rep) + rep;
+    uint64_t src = s_int32 ((int32_t) source), at = (uint64_t) observed_at,
+             bp = s_int32 (percent_bp);
+    size_t rep = s_str_size (len[1]) + s_str_size (len[2]) + s_varint_size (src)
+                 + s_varint_size (at) + s_varint_size (bp);
+    size_t n = s_envelope_size (len[0], rep);
     if (n > cap)
         return n;
-    size_t w = sw_pb_put_varint_field (out, 1, SW_WIRE_VERSION);
-    w += s_put_str (out + w, 2, str[0], len[0]);
-    w += sw_pb_put_len_head (out + w, SITEWATCH__V1__REQUEST__BODY_REPORT, rep);
+    size_t w = s_envelope_head (out, str[0], len[0], SITEWATCH__V1__REQUEST__BODY_REPORT, rep);
     w += s_put_str (out + w, 1, str[1], len[1]);
     w += s_put_str (out + w, 2, str[2], len[2]);
-    if (src)
-        w += sw_pb_put_varint_field (out + w, 4, src);
-    if (at)
-        w += sw_pb_put_varint_field (out + w, 5, at);
-    if (bp)
-        w += sw_pb_put_varint_field (out + w, 6, bp);
+    w += s_put_varint (out + w, 4, src);
+    w += s_put_varint (out + w, 5, at);
+    w += s_put_varint (out + w, 6, bp);
     return w;
 }
 

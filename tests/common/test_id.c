@@ -87,7 +87,7 @@ test_unique_across_fork (void **state)
     (void) state;
     enum { N = 40 };
     char first[27];
-    sw_id_new (first); /* the pool now holds bytes for 31 more ids */
+    sw_id_new (first); /* the pool now holds bytes for more ids (up to 24) */
     int fds[2];
     assert_int_equal (pipe (fds), 0);
     pid_t pid = fork ();

@@ -56,6 +56,16 @@ s_tmpdir (void)
     return strdup (d);
 }
 
+/* Removes a test directory and frees its name. */
+static void
+s_rmdir (char *dir)
+{
+    char cmd[512];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal (system (cmd), 0);
+    free (dir);
+}
+
 /* Table: (entries, value size) that overflow a 64 KiB map to various
  * degrees, with pages copied on the heap (0) and written in the map. */
 static void
@@ -90,10 +100,7 @@ test_growth_and_replay (void **state)
         assert_int_equal (sw_store_dbi (store, "t", 0, &b.dbi), 0);
         assert_int_equal (s_entries (store, b.dbi), (size_t) cases[c].count);
         sw_store_close (&store);
-        char cmd[512];
-        snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
-        assert_int_equal (system (cmd), 0);
-        free (dir);
+        s_rmdir (dir);
     }
 }
 
@@ -123,19 +130,19 @@ test_grows_ahead_of_a_batch (void **state)
     assert_int_equal (more.attempts, 1);
     assert_int_equal (s_entries (store, b.dbi), 1100);
     sw_store_close (&store);
-    char cmd[512];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal (system (cmd), 0);
-    free (dir);
+    s_rmdir (dir);
 }
 
 /* sw_store_put: a batch puts keys through its cursors in every way the
  * services do: appends (ascending), reserved appends, keys out of order,
- * a duplicate refused (MDB_NOOVERWRITE answers with the stored value), in
- * two databases. Run in a 64 KiB map it overflows and is replayed, so the
- * cursors of an aborted attempt must not be used again; a second batch
- * must not use the first one's (freed with its transaction: ASan would
- * report it). */
+ * a duplicate refused (MDB_NOOVERWRITE answers with the stored value),
+ * plain mdb_put mixed in on the same database (intake's case-command
+ * keys), in two databases. Run in a 64 KiB map it overflows and is
+ * replayed, so the cursors of an aborted attempt must not be used again,
+ * nor a batch's in the next (LMDB frees them with their transaction; a
+ * stale one makes the plain build fail here; liblmdb itself is not built
+ * with ASan). Each attempt opens one cursor per database, no more: they
+ * are kept for the batch, and put through. */
 typedef struct {
     sw_store_t *store;
     MDB_dbi a, b;
@@ -172,6 +179,13 @@ s_put_batch (MDB_txn *txn, void *arg)
         if (rc != MDB_KEYEXIST || v3.mv_size != 4 || memcmp (v3.mv_data, "b-v1", 4) != 0)
             return rc ? rc : -1;
         p->keyexist++;
+        /* plain mdb_put on the same database, between cursor puts */
+        if (i % 100 == 0) {
+            sw_u64_be ((uint64_t) (200000 + p->base + i), key);
+            MDB_val k4 = { 8, key }, v4 = { 4, "mdbp" };
+            if ((rc = mdb_put (txn, p->b, &k4, &v4, 0)) != 0)
+                return rc;
+        }
     }
     /* appending a key not past the last one is refused, as by mdb_put */
     uint8_t key[8];
@@ -179,6 +193,28 @@ s_put_batch (MDB_txn *txn, void *arg)
     MDB_val k = { 8, key }, v = { 1, "x" };
     if (p->base > 0 && sw_store_put (p->store, txn, p->a, &k, &v, MDB_APPEND) != MDB_KEYEXIST)
         return -1;
+    return 0;
+}
+
+static int
+s_drop_batch (MDB_txn *txn, void *arg)
+{
+    s_put_t *p = arg;
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 10; i++) {
+            uint8_t key[8];
+            sw_u64_be ((uint64_t) (500000 + round * 10 + i), key);
+            MDB_val k = { 8, key }, v = { 3, "drp" };
+            int rc = sw_store_put (p->store, txn, p->b, &k, &v, MDB_APPEND);
+            if (rc != 0)
+                return rc;
+        }
+        if (round == 0) {
+            int rc = mdb_drop (txn, p->b, 0);
+            if (rc != 0)
+                return rc;
+        }
+    }
     return 0;
 }
 
@@ -193,18 +229,23 @@ test_put_through_batch_cursors (void **state)
     s_put_t p = { store, 0, 0, 1, 1500, 0, 0 };
     assert_int_equal (sw_store_dbi (store, "a", 0, &p.a), 0);
     assert_int_equal (sw_store_dbi (store, "b", 0, &p.b), 0);
+    unsigned long opened = sw_store_cursors_opened (store);
     assert_int_equal (sw_store_write (store, s_put_batch, &p), 0);
     assert_true (p.attempts > 1); /* replayed after MDB_MAP_FULL */
     assert_int_equal (p.keyexist, 1500);
+    assert_int_equal (sw_store_cursors_opened (store) - opened, 2 * (unsigned long) p.attempts);
     /* a second batch, then a third: fresh cursors each time */
     for (int round = 1; round <= 2; round++) {
         p.attempts = 0;
         p.base = 1 + round * 1500;
+        opened = sw_store_cursors_opened (store);
         assert_int_equal (sw_store_write (store, s_put_batch, &p), 0);
         assert_int_equal (p.keyexist, 1500);
+        assert_int_equal (sw_store_cursors_opened (store) - opened,
+                          2 * (unsigned long) p.attempts);
     }
     assert_int_equal (s_entries (store, p.a), 4500);
-    assert_int_equal (s_entries (store, p.b), 4500);
+    assert_int_equal (s_entries (store, p.b), 4500 + 45); /* and 15 plain puts a batch */
     /* every value as written: reserved ones filled in, in key order */
     MDB_txn *txn;
     assert_int_equal (sw_store_read (store, &txn), 0);
@@ -223,6 +264,12 @@ test_put_through_batch_cursors (void **state)
     assert_int_equal (n, 4500);
     mdb_cursor_close (cur);
     mdb_txn_abort (txn);
+    /* a database emptied (mdb_drop, as rules' checkpoint does) while its
+     * batch cursor is open, then put into again through it */
+    opened = sw_store_cursors_opened (store);
+    assert_int_equal (sw_store_write (store, s_drop_batch, &p), 0);
+    assert_int_equal (s_entries (store, p.b), 10);
+    assert_int_equal (sw_store_cursors_opened (store) - opened, 1);
     /* outside a batch it is mdb_put */
     assert_int_equal (mdb_txn_begin (sw_store_env (store), NULL, 0, &txn), 0);
     uint8_t key[8];
@@ -232,10 +279,7 @@ test_put_through_batch_cursors (void **state)
     assert_int_equal (mdb_txn_commit (txn), 0);
     assert_int_equal (s_entries (store, p.a), 4501);
     sw_store_close (&store);
-    char cmd[512];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal (system (cmd), 0);
-    free (dir);
+    s_rmdir (dir);
 }
 
 typedef struct { int begins, before, committed; } s_hooks_t;

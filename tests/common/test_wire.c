@@ -54,6 +54,7 @@ test_ack_table (void **state)
         { "q", "r", SITEWATCH__V1__ACK__STATUS__STATUS_UNSPECIFIED, NULL, NULL, 0 },
         { s_long, s_long, SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED, s_long, s_long, 70000 },
         { "", "", SITEWATCH__V1__ACK__STATUS__STATUS_UNSPECIFIED, "", "", 0 },
+        { "q", "r", (Sitewatch__V1__Ack__Status) -2, "", "", 0 }, /* 10 bytes */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const ack_case_t *c = &cases[i];
@@ -183,6 +184,9 @@ test_report_table (void **state)
         { NULL, NULL, NULL, SITEWATCH__V1__SOURCE__SOURCE_COMMISSIONER, 1, 10000 },
         { "q", "r", "p", SITEWATCH__V1__SOURCE__SOURCE_COMMISSIONER, -1, -5 },
         { "q", "r", "p", (Sitewatch__V1__Source) 300, INT64_MAX, INT32_MIN },
+        /* a negative enum value: 10 bytes, as protobuf-c writes it */
+        { "q", "r", "p", (Sitewatch__V1__Source) -1, 5, 5 },
+        { "q", "r", "p", (Sitewatch__V1__Source) INT32_MIN, 5, 5 },
         { s_long, s_long, s_long, SITEWATCH__V1__SOURCE__SOURCE_COMMISSIONER, INT64_MIN,
           INT32_MAX },
     };

@@ -34,6 +34,7 @@ struct sw_store_t {
     MDB_txn *batch_txn;
     MDB_cursor *batch_cur[SW_STORE_MAX_CURSORS];
     unsigned long cursors_opened; /* by sw_store_put, since open */
+    size_t expect;                /* bytes the next batch may write (sw_store_expect) */
 };
 
 static int
@@ -200,30 +201,39 @@ s_grow (sw_store_t *self, const char *why)
     return 0;
 }
 
-/* Doubles the map before a batch when more than half of it is in use (the
- * file's last page: free pages inside it are reused first, so this is an
- * upper bound). A batch bigger than what is left, such as a 1 M close's
- * express report (~190 MB), then fits at its first attempt instead of
- * running again after MDB_MAP_FULL (which compiled that report twice).
- * The map is address space: the file grows only as pages are written
- * (with SW_STORE_WRITEMAP, which only tests use, LMDB sizes the file to
- * the map, sparse). */
+/* Doubles the map before a batch, as often as needed, while what is in use
+ * (the file's last page: free pages inside it are reused first, so this is
+ * an upper bound) plus what the batch is expected to write
+ * (sw_store_expect) is more than half of it. A batch bigger than what is
+ * left, such as a 1 M close's express report (~190 MB), then fits at its
+ * first attempt instead of running again after MDB_MAP_FULL (which
+ * compiled that report twice). The map is address space: the file grows
+ * only as pages are written (with SW_STORE_WRITEMAP, which only tests use,
+ * LMDB sizes the file to the map, sparse). */
 static int
 s_grow_ahead (sw_store_t *self)
 {
+    size_t expect = self->expect;
+    self->expect = 0;
     MDB_envinfo info;
     MDB_stat st;
     if (mdb_env_info (self->env, &info) != 0 || mdb_env_stat (self->env, &st) != 0)
         return 0;
-    size_t used = ((size_t) info.me_last_pgno + 1) * st.ms_psize;
-    if (used <= self->map_size / 2)
-        return 0;
-    /* A failed growth may leave the environment unmapped (LMDB unmaps
-     * before it maps again): the store stops, as after MDB_MAP_FULL. */
-    if (s_grow (self, "ahead") != 0)
-        return -1;
-    self->grown_ahead++;
+    size_t need = ((size_t) info.me_last_pgno + 1) * st.ms_psize + expect;
+    while (need > self->map_size / 2) {
+        /* A failed growth may leave the environment unmapped (LMDB unmaps
+         * before it maps again): the store stops, as after MDB_MAP_FULL. */
+        if (s_grow (self, "ahead") != 0)
+            return -1;
+        self->grown_ahead++;
+    }
     return 0;
+}
+
+void
+sw_store_expect (sw_store_t *self, size_t bytes)
+{
+    self->expect = bytes;
 }
 
 int

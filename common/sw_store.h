@@ -62,8 +62,14 @@ void sw_store_attach (sw_store_t *self, const sw_store_hooks_t *hooks);
 /* Removes every hook registered with this arg (call before freeing arg). */
 void sw_store_detach (sw_store_t *self, void *arg);
 
-/* Runs fn in one write transaction and commits with full sync; on
- * MDB_MAP_FULL grows the map (doubling) and replays fn. Returns 0 when
+/* Tells the next sw_store_write that its batch may write about bytes (a
+ * stage passes twice what it received): the map is grown ahead for it. */
+void sw_store_expect (sw_store_t *self, size_t bytes);
+
+/* Runs fn in one write transaction and commits with full sync; before it,
+ * doubles the map while what is in use plus what the batch is expected to
+ * write is more than half of it; on MDB_MAP_FULL grows the map (doubling)
+ * and replays fn. Returns 0 when
  * committed, -1 on a fatal error (logged; the caller should exit non-zero). */
 int sw_store_write (sw_store_t *self, sw_store_batch_fn *fn, void *arg);
 

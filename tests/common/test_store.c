@@ -133,6 +133,34 @@ test_grows_ahead_of_a_batch (void **state)
     s_rmdir (dir);
 }
 
+/* A batch announced as big (sw_store_expect) grows the map ahead as often
+ * as needed and runs once; the hint is for that batch only. */
+static void
+test_grows_ahead_for_what_is_expected (void **state)
+{
+    (void) state;
+    char *dir = s_tmpdir ();
+    char err[256];
+    sw_store_t *store = sw_store_open (dir, 1024 * 1024, err, sizeof err);
+    assert_non_null (store);
+    s_batch_t b = { 0, 3000, 1000, 0, 0 }; /* ~3.3 MB into a 1 MiB map */
+    assert_int_equal (sw_store_dbi (store, "t", 0, &b.dbi), 0);
+    sw_store_expect (store, 2 * 3000 * 1000);
+    assert_int_equal (sw_store_write (store, s_fill, &b), 0);
+    assert_int_equal (b.attempts, 1);
+    assert_true (sw_store_grown_ahead (store) >= 3); /* 1 -> 2 -> 4 -> 8 -> 16 MiB */
+    assert_int_equal (sw_store_growths (store), sw_store_grown_ahead (store));
+    assert_true (sw_store_map_size (store) >= (size_t) 2 * (6000000 + 4096));
+    /* the next batch, small, grows nothing */
+    unsigned growths = sw_store_growths (store);
+    s_batch_t small = { b.dbi, 10, 100, 0, 5000 };
+    assert_int_equal (sw_store_write (store, s_fill, &small), 0);
+    assert_int_equal (sw_store_growths (store), growths);
+    assert_int_equal (s_entries (store, b.dbi), 3010);
+    sw_store_close (&store);
+    s_rmdir (dir);
+}
+
 /* sw_store_put: a batch puts keys through its cursors in every way the
  * services do: appends (ascending), reserved appends, keys out of order,
  * a duplicate refused (MDB_NOOVERWRITE answers with the stored value),
@@ -371,6 +399,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_growth_and_replay),
         cmocka_unit_test (test_grows_ahead_of_a_batch),
+        cmocka_unit_test (test_grows_ahead_for_what_is_expected),
         cmocka_unit_test (test_put_through_batch_cursors),
         cmocka_unit_test (test_hooks_run_per_attempt),
         cmocka_unit_test (test_failed_batch_is_fatal),

@@ -104,6 +104,10 @@ int bench_proc_sample (pid_t pid, bench_proc_t *out);
 uint64_t bench_du (const char *dir);
 /* Removes dir recursively. 0 / -1. */
 int bench_rmtree (const char *dir);
+/* Makes a fresh directory $TMPDIR/<prefix>.XXXXXX (TMPDIR unset or empty:
+   /tmp) into buf. 0 / -1 with errno. The servers' data lives there, so the
+   disk under TMPDIR is the disk measured. */
+int bench_mkdtemp (char *buf, size_t cap, const char *prefix);
 /* Finds a block of 4 free loopback tcp ports; returns the first. */
 int bench_free_ports (void);
 /* The directory of this executable. */

@@ -166,6 +166,20 @@ s_rm_visit (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 }
 
 int
+bench_mkdtemp (char *buf, size_t cap, const char *prefix)
+{
+    const char *tmp = getenv ("TMPDIR");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    int n = snprintf (buf, cap, "%s/%s.XXXXXX", tmp, prefix);
+    if (n < 0 || (size_t) n >= cap) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return mkdtemp (buf) ? 0 : -1;
+}
+
+int
 bench_rmtree (const char *dir)
 {
     return nftw (dir, s_rm_visit, 16, FTW_DEPTH | FTW_PHYS);
@@ -232,8 +246,7 @@ bench_servers_init (bench_servers_t *self, bench_form_t form, const char *bindir
     self->form = form;
     snprintf (self->bindir, sizeof self->bindir, "%s", bindir);
     snprintf (self->log_level, sizeof self->log_level, "%s", log_level);
-    snprintf (self->work, sizeof self->work, "/tmp/sitewatch-bench.XXXXXX");
-    if (!mkdtemp (self->work)) {
+    if (bench_mkdtemp (self->work, sizeof self->work, "sitewatch-bench") != 0) {
         fprintf (stderr, "sitewatch-bench: cannot create a temp directory: %s\n", strerror (errno));
         return -1;
     }

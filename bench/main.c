@@ -5,6 +5,7 @@
 #include "sw_config.h"
 #include "sw_json.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -619,11 +620,12 @@ main (int argc, char **argv)
 
     double base = -1;
     if (want_tp || want_base) {
-        char dir[] = "/tmp/sitewatch-bench-hop.XXXXXX";
+        char dir[PATH_MAX];
         bench_baseline_t b;
         double secs = o.seconds < 1 ? 1 : o.seconds > 10 ? 10 : o.seconds;
         bench_say ("one-hop baseline, %.0f s", secs);
-        if (mkdtemp (dir) && bench_baseline_run (dir, secs, &b) == 0) {
+        if (bench_mkdtemp (dir, sizeof dir, "sitewatch-bench-hop") == 0
+            && bench_baseline_run (dir, secs, &b) == 0) {
             base = b.per_s;
             if (!json)
                 printf ("one-hop baseline (tcp -> unpack -> synced LMDB batch -> forward): %.0f msg/s, "

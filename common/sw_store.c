@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,6 +37,17 @@ struct sw_store_t {
     MDB_cursor *batch_cur[SW_STORE_MAX_CURSORS];
     unsigned long cursors_opened; /* by sw_store_put, since open */
     size_t expect;                /* bytes the next batch may write (sw_store_expect) */
+    /* sw_store_write_start: the writer thread and its one job. */
+    pthread_t writer;
+    bool writer_made, writer_stop;
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    sw_store_batch_fn *job_fn;    /* set: a job waits or runs */
+    void *job_arg;
+    bool job_done;
+    int job_rc;
+    bool writing;                 /* started and not finished (caller's side) */
+    int done_fd;                  /* eventfd: readable when a job is done */
 };
 
 static int
@@ -98,6 +111,7 @@ sw_store_open_ex (const char *dir, size_t map_size, unsigned flags, char *err, s
     if (!self)
         abort ();
     self->lock_fd = fd;
+    self->done_fd = -1;
     self->map_size = map_size ? map_size : (size_t) 64 << 20;
     int rc = mdb_env_create (&self->env);
     if (rc == 0)
@@ -139,6 +153,19 @@ sw_store_close (sw_store_t **self_p)
     if (!self_p || !*self_p)
         return;
     sw_store_t *self = *self_p;
+    if (self->writing)
+        sw_store_write_finish (self);
+    if (self->writer_made) {
+        pthread_mutex_lock (&self->mutex);
+        self->writer_stop = true;
+        pthread_cond_broadcast (&self->cond);
+        pthread_mutex_unlock (&self->mutex);
+        pthread_join (self->writer, NULL);
+        pthread_mutex_destroy (&self->mutex);
+        pthread_cond_destroy (&self->cond);
+    }
+    if (self->done_fd >= 0)
+        close (self->done_fd);
     mdb_env_close (self->env);
     close (self->lock_fd);
     free (self);
@@ -292,6 +319,110 @@ sw_store_write (sw_store_t *self, sw_store_batch_fn *fn, void *arg)
     }
     self->failed = true;
     return -1;
+}
+
+/* The writer thread: runs each job through sw_store_write (begin and
+ * commit in this one thread, as LMDB's writer lock wants), then says so
+ * through done_fd. The mutex orders everything the caller did before the
+ * start before the job, and the job before what the caller does after the
+ * finish. */
+static void *
+s_writer (void *arg)
+{
+    sw_store_t *self = arg;
+    pthread_mutex_lock (&self->mutex);
+    for (;;) {
+        while (!self->writer_stop && (!self->job_fn || self->job_done))
+            pthread_cond_wait (&self->cond, &self->mutex);
+        if (self->writer_stop)
+            break;
+        sw_store_batch_fn *fn = self->job_fn;
+        void *fn_arg = self->job_arg;
+        pthread_mutex_unlock (&self->mutex);
+        int rc = sw_store_write (self, fn, fn_arg);
+        pthread_mutex_lock (&self->mutex);
+        self->job_rc = rc;
+        self->job_done = true;
+        pthread_cond_broadcast (&self->cond);
+        uint64_t one = 1;
+        if (write (self->done_fd, &one, sizeof one) != sizeof one) {
+            /* an eventfd write fails only past 2^64-2: finish still waits on cond */
+        }
+    }
+    pthread_mutex_unlock (&self->mutex);
+    return NULL;
+}
+
+int
+sw_store_write_start (sw_store_t *self, sw_store_batch_fn *fn, void *arg)
+{
+    if (self->writing)
+        return -1;
+    if (!self->writer_made) {
+        self->done_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (self->done_fd < 0)
+            return -1;
+        pthread_mutex_init (&self->mutex, NULL);
+        pthread_cond_init (&self->cond, NULL);
+        if (pthread_create (&self->writer, NULL, s_writer, self) != 0) {
+            pthread_mutex_destroy (&self->mutex);
+            pthread_cond_destroy (&self->cond);
+            close (self->done_fd);
+            self->done_fd = -1;
+            return -1;
+        }
+        self->writer_made = true;
+    }
+    pthread_mutex_lock (&self->mutex);
+    self->job_fn = fn;
+    self->job_arg = arg;
+    self->job_done = false;
+    pthread_cond_broadcast (&self->cond);
+    pthread_mutex_unlock (&self->mutex);
+    self->writing = true;
+    return 0;
+}
+
+int
+sw_store_write_fd (const sw_store_t *self)
+{
+    return self->done_fd;
+}
+
+bool
+sw_store_writing (const sw_store_t *self)
+{
+    return self->writing;
+}
+
+bool
+sw_store_write_done (sw_store_t *self)
+{
+    if (!self->writing)
+        return false;
+    pthread_mutex_lock (&self->mutex);
+    bool done = self->job_done;
+    pthread_mutex_unlock (&self->mutex);
+    return done;
+}
+
+int
+sw_store_write_finish (sw_store_t *self)
+{
+    if (!self->writing)
+        return -1;
+    pthread_mutex_lock (&self->mutex);
+    while (!self->job_done)
+        pthread_cond_wait (&self->cond, &self->mutex);
+    int rc = self->job_rc;
+    self->job_fn = NULL;
+    pthread_mutex_unlock (&self->mutex);
+    uint64_t n;
+    if (read (self->done_fd, &n, sizeof n) < 0) {
+        /* already cleared: nothing to do */
+    }
+    self->writing = false;
+    return rc;
 }
 
 int

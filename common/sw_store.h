@@ -73,6 +73,27 @@ void sw_store_expect (sw_store_t *self, size_t bytes);
  * committed, -1 on a fatal error (logged; the caller should exit non-zero). */
 int sw_store_write (sw_store_t *self, sw_store_batch_fn *fn, void *arg);
 
+/* The same batch, run by a thread of the store's own (started at first
+ * use) while the caller goes on: the caller's thread is then free during
+ * the commit's page writes and syncs (intake reads the next batch off the
+ * wire meanwhile). Until sw_store_write_finish returns, fn, its arg, the
+ * hooks' args and the store belong to that thread: the caller must touch
+ * none of them (nor any other write or read of this store). One batch at a
+ * time. Returns 0 when started, -1 when one is under way or the thread
+ * cannot be made (then nothing ran: call sw_store_write instead). */
+int sw_store_write_start (sw_store_t *self, sw_store_batch_fn *fn, void *arg);
+/* A file descriptor that polls readable once the started batch is done
+ * (an eventfd; -1 before the first sw_store_write_start). */
+int sw_store_write_fd (const sw_store_t *self);
+/* True while a started batch has not been finished. */
+bool sw_store_writing (const sw_store_t *self);
+/* True when the started batch is done (sw_store_write_finish will not
+ * wait). */
+bool sw_store_write_done (sw_store_t *self);
+/* Waits for the started batch and returns what sw_store_write returned for
+ * it (0 committed, hooks' committed run; -1 fatal). */
+int sw_store_write_finish (sw_store_t *self);
+
 /* mdb_put, through one cursor per database for the batch under way (txn
  * is sw_store_write's, from its body or hooks): the cursor stays where the
  * last put left it, and LMDB skips the search from the root when the next

@@ -66,11 +66,18 @@ typedef struct {
     uint64_t overload;
     int64_t commit_interval_us;    /* --commit-interval: see s_loop */
     char tz[64], txn_tz[64];
-    s_item_t items[INTAKE_BATCH_MAX];
-    size_t n_items;
+    /* Two batches: the one being read off the wire (items) and the one
+     * being journaled and committed (flight), by the store's writer thread
+     * while intake reads the next (see s_loop). */
+    s_item_t slots[2][INTAKE_BATCH_MAX];
+    s_item_t *items, *flight;
+    size_t n_items, n_flight;
     bool tick_due;
     uint64_t accepted, duplicates, rejected;
     uint64_t batches, held; /* commits; those held back first (--commit-interval) */
+    /* The last sequence journaled and committed: a query's barrier. Read
+     * while the next batch commits (the link's own counter moves then). */
+    uint64_t journaled;
 } intake_t;
 
 /* ------------------------------------------------------------- responses */
@@ -535,8 +542,8 @@ s_batch (MDB_txn *txn, void *arg)
     intake_t *self = arg;
     self->txn_clock = self->clock;
     memcpy (self->txn_tz, self->tz, sizeof self->tz);
-    for (size_t i = 0; i < self->n_items; i++) {
-        s_item_t *item = &self->items[i];
+    for (size_t i = 0; i < self->n_flight; i++) {
+        s_item_t *item = &self->flight[i];
         if (item->kind != ITEM_TXN)
             continue;
         int rc = 0;
@@ -821,7 +828,7 @@ s_proxy (intake_t *self, s_item_t *item)
      * answer until notify had seen it). A Fetch without wait (catching up,
      * `subscribe --no-follow`) keeps the barrier: it sees everything
      * accepted before it. */
-    uint64_t before = sw_link_out_next_seq (self->out) - 1;
+    uint64_t before = self->journaled;
     if (item->req->body_case == SITEWATCH__V1__REQUEST__BODY_FETCH && item->req->fetch
         && item->req->fetch->wait_ms > 0)
         before = 0;
@@ -975,6 +982,8 @@ s_close (intake_t *self)
 {
     for (size_t i = 0; i < self->n_items; i++)
         s_item_clear (&self->items[i]);
+    for (size_t i = 0; i < self->n_flight; i++)
+        s_item_clear (&self->flight[i]);
     sw_link_out_destroy (&self->out);
     zsock_destroy (&self->front);
     intake_auth_destroy (&self->auth);
@@ -991,6 +1000,36 @@ s_mono_us (void)
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
     return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Answers a batch, committed (or needing no commit), in the order its
+ * requests came, and empties it. */
+static void
+s_answer (intake_t *self, s_item_t *batch, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        s_item_t *item = &batch[i];
+        if (item->kind == ITEM_CLOCK_SHOW) {
+            /* on a copy: the next batch may be reading the clock (its
+             * writer thread), and a show changes nothing */
+            sw_clock_t now = self->clock;
+            s_set_clock (self, item, sw_clock_now (&now, sw_wire_wall_ms ()), self->tz);
+        }
+        if (item->kind == ITEM_PROXY)
+            s_proxy (self, item);
+        else if (item->resp)
+            s_send (self, item->peer, item->peer_size, item->resp, item->resp_size);
+        s_item_clear (item);
+    }
+}
+
+/* After the batch in flight committed: what it changed is now the state. */
+static void
+s_committed (intake_t *self)
+{
+    self->clock = self->txn_clock;
+    memcpy (self->tz, self->txn_tz, sizeof self->tz);
+    self->journaled = sw_link_out_next_seq (self->out) - 1;
 }
 
 static int
@@ -1010,15 +1049,29 @@ s_loop (intake_t *self, zsock_t *pipe)
         close (hold_fd); /* the hold then ends on the poll's timeout */
         hold_fd = -1;
     }
+    /* While a batch commits (the store's writer thread journals it and
+     * syncs), intake only reads the front door into the next batch: the
+     * links, the services' answers and the timers touch what the batch
+     * owns, and wait for its end (the store's done fd). The front door is
+     * read every millisecond of the commit, not watched: a wake per
+     * arriving request would cost more than reading them in one go. */
+    int done_fd = -1;
+    zpoller_t *writing = NULL;
     int64_t next_timer = zclock_mono () + 100;
     int64_t last_tick = 0, last_trim = 0;
     int64_t last_commit_us = 0; /* monotonic: when the last batch began */
+    int64_t flight_mono = 0;    /* zclock_mono when the batch in flight began */
+    bool flight_tick = false;   /* the batch in flight journals a clock tick */
     bool held_now = false;      /* the batch waiting now was held back */
+    size_t n_done = 0;          /* flight holds a committed batch of n_done, to answer */
     bool worked = false;
     int result = 0;
+    self->journaled = sw_link_out_next_seq (self->out) - 1;
     while (!zsys_interrupted) {
-        int64_t wait = next_timer - zclock_mono ();
-        if (self->n_items) {
+        bool in_flight = sw_store_writing (self->store);
+        int64_t wait = in_flight ? (self->n_items < INTAKE_BATCH_MAX ? 1 : 1000)
+                                 : next_timer - zclock_mono ();
+        if (!in_flight && self->n_items) {
             /* a batch held back (below): until its interval is over */
             int64_t due_us = last_commit_us + self->commit_interval_us;
             struct itimerspec at = { { 0, 0 }, { (time_t) (due_us / 1000000),
@@ -1028,7 +1081,7 @@ s_loop (intake_t *self, zsock_t *pipe)
                 wait = due < wait ? due : wait;
             }
         }
-        zpoller_t *watch = self->n_items ? holding : poller;
+        zpoller_t *watch = in_flight ? writing : self->n_items ? holding : poller;
         void *which = zpoller_wait (watch, wait < 0 ? 0 : (int) wait);
         if (which == &hold_fd) {
             uint64_t expired;
@@ -1049,13 +1102,36 @@ s_loop (intake_t *self, zsock_t *pipe)
          * (cheaper than asking ZMQ_EVENTS before every message). */
         while (self->n_items < INTAKE_BATCH_MAX && s_recv (self))
             ;
-        /* Answers from the services (a subscriber's new events among them)
-         * owe nothing to this batch: pass them on before its commit. */
+        if (in_flight) {
+            if (!sw_store_write_done (self->store))
+                continue;
+            if (sw_store_write_finish (self->store) != 0) {
+                sw_error (self->name, "fatal_storage_error", "action=exit");
+                result = -1;
+                break;
+            }
+            s_committed (self);
+            if (flight_tick)
+                last_tick = flight_mono;
+            /* Its answers leave after the commit: once the next batch is
+             * under way (below), while that one commits. */
+            n_done = self->n_flight;
+            self->n_flight = 0;
+            worked = true;
+        }
+        /* The links and the services' answers, between batches. */
+        sw_link_out_drain (self->out);
         if (s_relay_all (self))
             worked = true;
         int64_t mono = zclock_mono ();
+        bool timer_due = mono >= next_timer;
+        if (timer_due) {
+            sw_link_out_tick (self->out);
+            sw_service_trim (&last_trim, &worked);
+            next_timer = zclock_mono () + 100;
+        }
         self->tick_due = !self->clock.manual && mono - last_tick >= 1000;
-        bool txn_needed = self->tick_due || (sw_link_out_needs_gc (self->out) && mono >= next_timer);
+        bool txn_needed = self->tick_due || (sw_link_out_needs_gc (self->out) && timer_due);
         for (size_t i = 0; i < self->n_items && !txn_needed; i++)
             txn_needed = self->items[i].kind == ITEM_TXN;
         /* Group commit (--commit-interval): a batch begins no sooner than
@@ -1071,46 +1147,79 @@ s_loop (intake_t *self, zsock_t *pipe)
         int64_t now_us = s_mono_us ();
         bool hold = txn_needed && !self->tick_due && self->n_items < INTAKE_BATCH_MAX
                     && now_us - last_commit_us < self->commit_interval_us;
-        if (hold)
-            held_now = true;
-        if (txn_needed && !hold) {
-            last_commit_us = now_us;
-            self->batches++;
-            self->held += held_now;
-            held_now = false;
+        if (hold || !txn_needed) {
+            s_answer (self, self->flight, n_done);
+            n_done = 0;
+            held_now = held_now || hold;
+            if (!hold) {
+                /* refusals, clock shows, queries: no commit */
+                s_answer (self, self->items, self->n_items);
+                self->n_items = 0;
+            }
+            continue;
+        }
+        /* What was read becomes the batch in flight; the batch just
+         * committed (if any) is answered while it commits, then its half
+         * takes what is read next. */
+        s_item_t *done = self->flight;
+        self->flight = self->items;
+        self->n_flight = self->n_items;
+        self->items = done;
+        self->n_items = 0;
+        last_commit_us = now_us;
+        self->batches++;
+        self->held += held_now;
+        held_now = false;
+        flight_tick = self->tick_due;
+        flight_mono = mono;
+        if (sw_store_write_start (self->store, s_batch, self) == 0) {
+            if (!writing && (done_fd = sw_store_write_fd (self->store)) >= 0)
+                writing = zpoller_new (pipe, &done_fd, NULL);
+            s_answer (self, done, n_done);
+            n_done = 0;
+            if (writing)
+                continue;
+            /* cannot watch the writer: wait for it here */
+            if (sw_store_write_finish (self->store) != 0) {
+                sw_error (self->name, "fatal_storage_error", "action=exit");
+                result = -1;
+                break;
+            }
+        }
+        else {
+            s_answer (self, done, n_done);
+            n_done = 0;
             if (sw_store_write (self->store, s_batch, self) != 0) {
                 sw_error (self->name, "fatal_storage_error", "action=exit");
                 result = -1;
                 break;
             }
-            self->clock = self->txn_clock;
-            memcpy (self->tz, self->txn_tz, sizeof self->tz);
-            if (self->tick_due)
-                last_tick = mono;
-            worked = true;
         }
-        /* Answers leave only now, after the commit. */
-        for (size_t i = 0; i < self->n_items && !hold; i++) {
-            s_item_t *item = &self->items[i];
-            if (item->kind == ITEM_CLOCK_SHOW)
-                s_set_clock (self, item, sw_clock_now (&self->clock, sw_wire_wall_ms ()), self->tz);
-            if (item->kind == ITEM_PROXY)
-                s_proxy (self, item);
-            else if (item->resp)
-                s_send (self, item->peer, item->peer_size, item->resp, item->resp_size);
-            s_item_clear (item);
+        s_committed (self);
+        if (flight_tick)
+            last_tick = flight_mono;
+        s_answer (self, self->flight, self->n_flight);
+        self->n_flight = 0;
+        worked = true;
+    }
+    /* A batch committed and not yet answered, or still committing, is
+     * answered (once committed). */
+    if (n_done) {
+        s_answer (self, self->flight, n_done);
+        n_done = 0;
+    }
+    if (sw_store_writing (self->store)) {
+        if (sw_store_write_finish (self->store) == 0) {
+            s_committed (self);
+            s_answer (self, self->flight, self->n_flight);
+            self->n_flight = 0;
         }
-        if (!hold)
-            self->n_items = 0;
-        sw_link_out_drain (self->out);
-        if (s_relay_all (self))
-            worked = true;
-        if (zclock_mono () >= next_timer) {
-            sw_link_out_tick (self->out);
-            sw_service_trim (&last_trim, &worked);
-            next_timer = zclock_mono () + 100;
+        else if (result == 0) {
+            sw_error (self->name, "fatal_storage_error", "action=exit");
+            result = -1;
         }
     }
+    zpoller_destroy (&writing);
     zpoller_destroy (&holding);
     zpoller_destroy (&poller);
     if (hold_fd >= 0)
@@ -1135,6 +1244,8 @@ intake_actor (zsock_t *pipe, void *arg)
         abort ();
     self->args = arg;
     self->name = "intake";
+    self->items = self->slots[0];
+    self->flight = self->slots[1];
     self->known = sw_map_new (free);
     char err[512] = "";
     int rc = s_open (self, err, sizeof err);

@@ -1,7 +1,10 @@
 /* sw_store: map growth from a tiny map, batch replay after MDB_MAP_FULL,
- * hooks around every attempt, the lock against a second opener. */
+ * hooks around every attempt, batches on the writer thread, the lock
+ * against a second opener. */
 #include "sw_store.h"
 
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -358,6 +361,124 @@ test_failed_batch_is_fatal (void **state)
     free (dir);
 }
 
+/* A batch that records the thread it ran on and waits, inside its
+ * transaction, until the test lets it go (a commit under way). */
+typedef struct {
+    s_batch_t b;
+    pthread_t ran_on;
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    bool go;
+} s_gate_t;
+
+static int
+s_gated (MDB_txn *txn, void *arg)
+{
+    s_gate_t *g = arg;
+    g->ran_on = pthread_self ();
+    pthread_mutex_lock (&g->mutex);
+    while (!g->go)
+        pthread_cond_wait (&g->cond, &g->mutex);
+    pthread_mutex_unlock (&g->mutex);
+    return s_fill (txn, &g->b);
+}
+
+static void
+s_open_gate (s_gate_t *g)
+{
+    pthread_mutex_lock (&g->mutex);
+    g->go = true;
+    pthread_cond_broadcast (&g->cond);
+    pthread_mutex_unlock (&g->mutex);
+}
+
+static bool
+s_readable (int fd, int timeout_ms)
+{
+    struct pollfd p = { fd, POLLIN, 0 };
+    return poll (&p, 1, timeout_ms) == 1 && (p.revents & POLLIN);
+}
+
+/* sw_store_write_start: the batch runs on the store's writer thread while
+ * the caller goes on; the done fd says when it is over; finish returns
+ * sw_store_write's result, with the hooks and MDB_MAP_FULL replays as in
+ * sw_store_write; one batch at a time; a failure is fatal. */
+static void
+test_write_in_the_background (void **state)
+{
+    char *dir = s_tmpdir ();
+    char err[256];
+    sw_store_t *store = sw_store_open (dir, 64 * 1024, err, sizeof err);
+    assert_non_null (store);
+    s_hooks_t h = { 0 };
+    sw_store_hooks_t hooks = { s_hb, s_hbc, s_hc, &h };
+    sw_store_attach (store, &hooks);
+    assert_int_equal (sw_store_write_fd (store), -1);
+    assert_false (sw_store_writing (store));
+    assert_int_equal (sw_store_write_finish (store), -1); /* nothing started */
+
+    /* 3000 x 200 bytes overflow the 64 KiB map: replays on the writer */
+    s_gate_t g = { .b = { 0, 3000, 200, 0, 0 } };
+    pthread_mutex_init (&g.mutex, NULL);
+    pthread_cond_init (&g.cond, NULL);
+    assert_int_equal (sw_store_dbi (store, "t", 0, &g.b.dbi), 0);
+    assert_int_equal (sw_store_write_start (store, s_gated, &g), 0);
+    int fd = sw_store_write_fd (store);
+    assert_true (fd >= 0);
+    assert_true (sw_store_writing (store));
+    /* held inside its transaction: not done, the fd quiet, no second start */
+    assert_false (s_readable (fd, 50));
+    assert_false (sw_store_write_done (store));
+    assert_int_equal (sw_store_write_start (store, s_fill, &g.b), -1);
+    s_open_gate (&g);
+    assert_true (s_readable (fd, 10000));
+    assert_true (sw_store_write_done (store));
+    assert_int_equal (sw_store_write_finish (store), 0);
+    assert_false (sw_store_writing (store));
+    assert_false (s_readable (fd, 0)); /* finish cleared it */
+    assert_false (pthread_equal (g.ran_on, pthread_self ()));
+    assert_true (g.b.attempts > 1);
+    assert_int_equal (h.begins, g.b.attempts);
+    assert_int_equal (h.committed, 1);
+    assert_int_equal (s_entries (store, g.b.dbi), 3000);
+
+    /* the next batch on the same thread and fd; finish waits for it */
+    s_batch_t b2 = { g.b.dbi, 10, 10, 0, 3000 };
+    assert_int_equal (sw_store_write_start (store, s_fill, &b2), 0);
+    assert_int_equal (sw_store_write_fd (store), fd);
+    assert_int_equal (sw_store_write_finish (store), 0);
+    assert_int_equal (b2.attempts, 1);
+    assert_int_equal (s_entries (store, g.b.dbi), 3010);
+
+    /* a failed batch is fatal, as with sw_store_write */
+    assert_int_equal (sw_store_write_start (store, s_fail, NULL), 0);
+    assert_int_equal (sw_store_write_finish (store), -1);
+    assert_int_equal (h.committed, 2);
+    assert_int_equal (sw_store_write (store, s_fill, &b2), -1);
+    sw_store_close (&store);
+
+    /* closing while a batch is under way waits for it: it is committed */
+    store = sw_store_open (dir, 0, err, sizeof err);
+    assert_non_null (store);
+    assert_int_equal (sw_store_dbi (store, "t", 0, &g.b.dbi), 0);
+    g.go = false;
+    g.b.attempts = 0;
+    g.b.count = 5;
+    g.b.first = 5000;
+    assert_int_equal (sw_store_write_start (store, s_gated, &g), 0);
+    s_open_gate (&g);
+    sw_store_close (&store);
+    assert_int_equal (g.b.attempts, 1);
+    store = sw_store_open (dir, 0, err, sizeof err);
+    assert_non_null (store);
+    assert_int_equal (sw_store_dbi (store, "t", 0, &g.b.dbi), 0);
+    assert_int_equal (s_entries (store, g.b.dbi), 3015);
+    sw_store_close (&store);
+    pthread_mutex_destroy (&g.mutex);
+    pthread_cond_destroy (&g.cond);
+    s_rmdir (dir);
+}
+
 static void
 test_second_opener_refused (void **state)
 {
@@ -403,6 +524,7 @@ main (void)
         cmocka_unit_test (test_put_through_batch_cursors),
         cmocka_unit_test (test_hooks_run_per_attempt),
         cmocka_unit_test (test_failed_batch_is_fatal),
+        cmocka_unit_test (test_write_in_the_background),
         cmocka_unit_test (test_second_opener_refused),
         cmocka_unit_test (test_corrupt_file_refused),
     };

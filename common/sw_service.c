@@ -25,6 +25,7 @@ const sw_option_t sw_service_options[] = {
     { "letter-days", "5", "working days a supervision letter gives the unit", false },
     { "overload-backlog", "200000", "journal backlog at which devices get retry_later", false },
     { "commit-interval", "2", "ms intake waits after a batch began before the next begins (0: at once)", false },
+    { "pipeline-min", "256", "requests in a batch for intake to commit it on a writer thread while it reads the next (0: never)", false },
     { "link-window", "65536", "messages a service sends downstream before an acknowledgement", false },
     { "close-slice", "4096", "projects rules judges per transaction at a period close", false },
     { "commit-window", "10", "ms rules may hold a batch open that forwards nothing (0: off)", false },

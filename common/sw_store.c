@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,9 +363,25 @@ sw_store_write_start (sw_store_t *self, sw_store_batch_fn *fn, void *arg)
         self->done_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (self->done_fd < 0)
             return -1;
-        pthread_mutex_init (&self->mutex, NULL);
-        pthread_cond_init (&self->cond, NULL);
-        if (pthread_create (&self->writer, NULL, s_writer, self) != 0) {
+        if (pthread_mutex_init (&self->mutex, NULL) != 0) {
+            close (self->done_fd);
+            self->done_fd = -1;
+            return -1;
+        }
+        if (pthread_cond_init (&self->cond, NULL) != 0) {
+            pthread_mutex_destroy (&self->mutex);
+            close (self->done_fd);
+            self->done_fd = -1;
+            return -1;
+        }
+        /* Signals stay with the threads that handled them before: the
+         * writer is made with all of them blocked. */
+        sigset_t all, was;
+        sigfillset (&all);
+        pthread_sigmask (SIG_SETMASK, &all, &was);
+        int rc = pthread_create (&self->writer, NULL, s_writer, self);
+        pthread_sigmask (SIG_SETMASK, &was, NULL);
+        if (rc != 0) {
             pthread_mutex_destroy (&self->mutex);
             pthread_cond_destroy (&self->cond);
             close (self->done_fd);

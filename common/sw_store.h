@@ -74,11 +74,13 @@ void sw_store_expect (sw_store_t *self, size_t bytes);
 int sw_store_write (sw_store_t *self, sw_store_batch_fn *fn, void *arg);
 
 /* The same batch, run by a thread of the store's own (started at first
- * use) while the caller goes on: the caller's thread is then free during
- * the commit's page writes and syncs (intake reads the next batch off the
- * wire meanwhile). Until sw_store_write_finish returns, fn, its arg, the
- * hooks' args and the store belong to that thread: the caller must touch
- * none of them (nor any other write or read of this store). One batch at a
+ * use, every signal blocked) while the caller goes on: the caller's thread
+ * is then free during the commit's page writes and syncs (intake reads the
+ * next batch off the wire meanwhile). Until sw_store_write_finish returns,
+ * what fn and the hooks use belongs to that thread: the caller must touch
+ * none of it (nor write or read this store; it may read what fn only
+ * reads), and says in its own code which fields those are (intake.c,
+ * s_loop). One batch at a
  * time. Returns 0 when started, -1 when one is under way or the thread
  * cannot be made (then nothing ran: call sw_store_write instead). */
 int sw_store_write_start (sw_store_t *self, sw_store_batch_fn *fn, void *arg);

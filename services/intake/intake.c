@@ -12,6 +12,7 @@
 #include "sw_store.h"
 #include "sw_wire.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/timerfd.h>
@@ -86,6 +87,10 @@ typedef struct {
     /* The last sequence journaled and committed: a query's barrier. Read
      * while the next batch commits (the link's own counter moves then). */
     uint64_t journaled;
+    /* The loop's clock ticks (intake's thread only): when the last tick
+     * was journaled, and whether the batch in flight journals one. */
+    int64_t last_tick, flight_mono;
+    bool flight_tick;
 } intake_t;
 
 /* ------------------------------------------------------------- responses */
@@ -995,6 +1000,9 @@ s_open (intake_t *self, char *err, size_t errlen)
 static void
 s_close (intake_t *self)
 {
+    /* A batch on the writer uses the link and the items: it ends first. */
+    if (self->store && sw_store_writing (self->store))
+        sw_store_write_finish (self->store);
     for (size_t i = 0; i < self->n_items; i++)
         s_item_clear (&self->items[i]);
     for (size_t i = 0; i < self->n_flight; i++)
@@ -1045,6 +1053,14 @@ s_committed (intake_t *self)
     self->clock = self->txn_clock;
     memcpy (self->tz, self->txn_tz, sizeof self->tz);
     self->journaled = sw_link_out_next_seq (self->out) - 1;
+    if (self->flight_tick)
+        self->last_tick = self->flight_mono;
+}
+
+static void
+s_fatal (intake_t *self)
+{
+    sw_error (self->name, "fatal_storage_error", "action=exit");
 }
 
 static int
@@ -1069,14 +1085,18 @@ s_loop (intake_t *self, zsock_t *pipe)
      * links, the services' answers and the timers touch what the batch
      * owns, and wait for its end (the store's done fd). The front door is
      * read every millisecond of the commit, not watched: a wake per
-     * arriving request would cost more than reading them in one go. */
+     * arriving request would cost more than reading them in one go.
+     * Until sw_store_write_finish the writer owns flight / n_flight, known,
+     * txn_clock, txn_tz, the counters accepted / duplicates / rejected, out
+     * (the link) and store, and reads clock, tz, tick_due and the settings;
+     * intake's thread touches items / n_items, front and auth (s_recv) and
+     * the batch it answers (s_answer: its own items, clock and tz read
+     * only, journaled, front and the services' queues). */
     int done_fd = -1;
     zpoller_t *writing = NULL;
     int64_t next_timer = zclock_mono () + 100;
-    int64_t last_tick = 0, last_trim = 0;
+    int64_t last_trim = 0;
     int64_t last_commit_us = 0; /* monotonic: when the last batch began */
-    int64_t flight_mono = 0;    /* zclock_mono when the batch in flight began */
-    bool flight_tick = false;   /* the batch in flight journals a clock tick */
     bool held_now = false;      /* the batch waiting now was held back */
     size_t n_done = 0;          /* flight holds a committed batch of n_done, to answer */
     bool worked = false;
@@ -1121,13 +1141,11 @@ s_loop (intake_t *self, zsock_t *pipe)
             if (!sw_store_write_done (self->store))
                 continue;
             if (sw_store_write_finish (self->store) != 0) {
-                sw_error (self->name, "fatal_storage_error", "action=exit");
+                s_fatal (self);
                 result = -1;
                 break;
             }
             s_committed (self);
-            if (flight_tick)
-                last_tick = flight_mono;
             /* Its answers leave after the commit: once the next batch is
              * under way (below), while that one commits. */
             n_done = self->n_flight;
@@ -1145,7 +1163,7 @@ s_loop (intake_t *self, zsock_t *pipe)
             sw_service_trim (&last_trim, &worked);
             next_timer = zclock_mono () + 100;
         }
-        self->tick_due = !self->clock.manual && mono - last_tick >= 1000;
+        self->tick_due = !self->clock.manual && mono - self->last_tick >= 1000;
         bool txn_needed = self->tick_due || (sw_link_out_needs_gc (self->out) && timer_due);
         for (size_t i = 0; i < self->n_items && !txn_needed; i++)
             txn_needed = self->items[i].kind == ITEM_TXN;
@@ -1185,46 +1203,39 @@ s_loop (intake_t *self, zsock_t *pipe)
         self->batches++;
         self->held += held_now;
         held_now = false;
-        flight_tick = self->tick_due;
-        flight_mono = mono;
-        if (self->pipeline_min && self->n_flight >= self->pipeline_min
-            && sw_store_write_start (self->store, s_batch, self) == 0) {
+        self->flight_tick = self->tick_due;
+        self->flight_mono = mono;
+        assert (!sw_store_writing (self->store));
+        bool pipelined = self->pipeline_min && self->n_flight >= self->pipeline_min
+                         && sw_store_write_start (self->store, s_batch, self) == 0;
+        s_answer (self, done, n_done);
+        n_done = 0;
+        if (pipelined) {
             self->pipelined++;
-            if (!writing && (done_fd = sw_store_write_fd (self->store)) >= 0)
+            if (!writing) {
+                done_fd = sw_store_write_fd (self->store);
                 writing = zpoller_new (pipe, &done_fd, NULL);
-            s_answer (self, done, n_done);
-            n_done = 0;
-            if (writing)
-                continue;
-            /* cannot watch the writer: wait for it here */
-            if (sw_store_write_finish (self->store) != 0) {
-                sw_error (self->name, "fatal_storage_error", "action=exit");
-                result = -1;
-                break;
+                if (!writing)
+                    abort ();
             }
+            continue;
         }
-        else {
-            s_answer (self, done, n_done);
-            n_done = 0;
-            if (sw_store_write (self->store, s_batch, self) != 0) {
-                sw_error (self->name, "fatal_storage_error", "action=exit");
-                result = -1;
-                break;
-            }
+        if (sw_store_write (self->store, s_batch, self) != 0) {
+            s_fatal (self);
+            result = -1;
+            break;
         }
         s_committed (self);
-        if (flight_tick)
-            last_tick = flight_mono;
         s_answer (self, self->flight, self->n_flight);
         self->n_flight = 0;
+        /* What it journaled goes downstream now, not at the next wake. */
+        sw_link_out_drain (self->out);
         worked = true;
     }
-    /* A batch committed and not yet answered, or still committing, is
-     * answered (once committed). */
-    if (n_done) {
-        s_answer (self, self->flight, n_done);
-        n_done = 0;
-    }
+    /* Every way out of the loop leaves no committed batch unanswered
+     * (n_done is answered in the turn that finished it); a batch still
+     * committing is waited for and answered. */
+    assert (n_done == 0);
     if (sw_store_writing (self->store)) {
         if (sw_store_write_finish (self->store) == 0) {
             s_committed (self);
@@ -1232,7 +1243,7 @@ s_loop (intake_t *self, zsock_t *pipe)
             self->n_flight = 0;
         }
         else if (result == 0) {
-            sw_error (self->name, "fatal_storage_error", "action=exit");
+            s_fatal (self);
             result = -1;
         }
     }

@@ -318,16 +318,24 @@ static int s_hb (MDB_txn *t, void *a) { ((s_hooks_t *) a)->begins++; return 0; }
 static int s_hbc (MDB_txn *t, void *a) { ((s_hooks_t *) a)->before++; return 0; }
 static void s_hc (void *a) { ((s_hooks_t *) a)->committed++; }
 
+/* A store in dir with a 64 KiB map and the counting hooks on h. */
+static sw_store_t *
+s_open_counted (const char *dir, s_hooks_t *h)
+{
+    char err[256];
+    sw_store_t *store = sw_store_open (dir, 64 * 1024, err, sizeof err);
+    assert_non_null (store);
+    sw_store_hooks_t hooks = { s_hb, s_hbc, s_hc, h };
+    sw_store_attach (store, &hooks);
+    return store;
+}
+
 static void
 test_hooks_run_per_attempt (void **state)
 {
     char *dir = s_tmpdir ();
-    char err[256];
-    sw_store_t *store = sw_store_open (dir, 64 * 1024, err, sizeof err);
-    assert_non_null (store);
     s_hooks_t h = { 0 };
-    sw_store_hooks_t hooks = { s_hb, s_hbc, s_hc, &h };
-    sw_store_attach (store, &hooks);
+    sw_store_t *store = s_open_counted (dir, &h);
     s_batch_t b = { 0, 3000, 200, 0, 0 };
     assert_int_equal (sw_store_dbi (store, "t", 0, &b.dbi), 0);
     assert_int_equal (sw_store_write (store, s_fill, &b), 0);
@@ -408,11 +416,8 @@ test_write_in_the_background (void **state)
 {
     char *dir = s_tmpdir ();
     char err[256];
-    sw_store_t *store = sw_store_open (dir, 64 * 1024, err, sizeof err);
-    assert_non_null (store);
     s_hooks_t h = { 0 };
-    sw_store_hooks_t hooks = { s_hb, s_hbc, s_hc, &h };
-    sw_store_attach (store, &hooks);
+    sw_store_t *store = s_open_counted (dir, &h);
     assert_int_equal (sw_store_write_fd (store), -1);
     assert_false (sw_store_writing (store));
     assert_int_equal (sw_store_write_finish (store), -1); /* nothing started */

@@ -13,9 +13,11 @@ fl_reset () {
     rm -rf "$WORK"/data "$WORK"/data-* "$WORK"/device.* "$WORK"/sub.*
 }
 
-# fl_start_form FORM: sitewatchd or four; clock and registry as the device expects.
+# fl_start_form FORM [FLAGS...]: sitewatchd or four (each server given FLAGS);
+# clock and registry as the device expects.
 fl_start_form () {
-    if [ "$1" = sitewatchd ]; then start_sitewatchd; else start_four; fi
+    local form=$1; shift
+    if [ "$form" = sitewatchd ]; then start_sitewatchd "$@"; else start_four "$@"; fi
     sw clock set 2026-03-11T10:00:00+08:00 >/dev/null
     sw registry import "$SRC/tests/integration/data/mini.yaml" >/dev/null 2>&1
 }
@@ -100,3 +102,46 @@ fl_board () { sw --json status | jq -S . >"$1"; }
 
 # fl_rss PID: resident memory in KiB.
 fl_rss () { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# Bursts of concurrent devices (test_commit_interval.sh, test_commit_pipeline.sh):
+# fl_burst TAG starts N devices at once, each sending one on-plan report for P1
+# (30 % against 25 %) with id TAG-i and appending "TAG-i STATUS" to
+# $WORK/device.acks; fl_burst_done waits for them (by pid: a bare `wait` would
+# wait for the servers); fl_acks_reach K waits (at most 10 s) until K answers
+# have come; fl_check_p1_once K checks that K reports were acknowledged and P1
+# holds each exactly once.
+FL_DEVICES=()
+fl_burst () {
+    local tag=$1 i
+    FL_DEVICES=()
+    for i in $(seq 1 "$N"); do
+        ( st=$(sw --timeout 30000 --json report --project P1 --percent 30 --id "$tag-$i" \
+                   --observed-at 2026-03-11T10:00:00+08:00 2>>"$WORK/device.err" | jq -r .status) \
+              || st=noanswer
+          echo "$tag-$i $st" >>"$WORK/device.acks" ) &
+        FL_DEVICES+=($!)
+    done
+}
+fl_burst_done () { wait "${FL_DEVICES[@]}"; }
+fl_acks_reach () {
+    local i; for i in $(seq 1 200); do
+        [ "$(wc -l <"$WORK/device.acks")" -ge "$1" ] && return 0; sleep 0.05
+    done
+}
+fl_check_p1_once () {
+    local want=$1 acked stored all
+    acked=$(grep -c -E ' (accepted|duplicate)$' "$WORK/device.acks" || true)
+    [ "$acked" = "$want" ] || fail "$acked of $want reports acknowledged: $(grep -v -E ' (accepted|duplicate)$' "$WORK/device.acks" | head -3)"
+    stored=$(sw --json project P1 | jq '[.reports[].report_id] | unique | length')
+    all=$(sw --json project P1 | jq '.reports | length')
+    echo "P1: $all reports stored, $stored distinct, of $want acknowledged"
+    [ "$stored" = "$want" ] && [ "$all" = "$want" ] || fail "rules holds $all reports ($stored distinct) for P1, want $want"
+}
+# fl_intake_count KEY: stops intake (SIGTERM) and prints KEY's count from its
+# `stopped` log line (held, pipelined, ...), or nothing.
+fl_intake_count () {
+    stop_soft intake
+    local line; line=$(grep -o 'event=stopped .*' "$WORK/intake.log" | tail -1)
+    echo "intake's last run: $line" >&2
+    echo "$line" | sed -n "s/.*$1=\([0-9]*\).*/\1/p"
+}

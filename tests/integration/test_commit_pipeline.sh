@@ -8,68 +8,67 @@
 # says it committed batches on the writer (pipelined=N at a clean stop), so
 # that path really ran. Four-process form.
 source "$(dirname "$0")/lib.sh" "$1" "$2"
+source "$(dirname "$0")/faults_lib.sh"
 export SITEWATCH_PIPELINE_MIN=1
 N=${N:-24}
 
-start_service notify
-start_service escalation
-start_service rules
-start_service intake --log-level info
-wait_ready
-sw clock set 2026-03-11T10:00:00+08:00 >/dev/null
-sw registry import "$SRC/tests/integration/data/mini.yaml" >/dev/null 2>&1
+fl_start_form four --log-level info
 
-# N devices at once, each one on-plan report for P1 (30 % against 25 %).
-# (Waits for the devices by pid: a bare `wait` would wait for the servers.)
-DEVICES=()
-burst () {
-    local tag=$1 i
-    DEVICES=()
-    for i in $(seq 1 "$N"); do
-        ( st=$(sw --timeout 30000 --json report --project P1 --percent 30 --id "$tag-$i" \
-                   --observed-at 2026-03-11T10:00:00+08:00 2>>"$WORK/device.err" | jq -r .status) \
-              || st=noanswer
-          echo "$tag-$i $st" >>"$WORK/device.acks" ) &
-        DEVICES+=($!)
-    done
-}
-devices_done () { wait "${DEVICES[@]}"; }
-# Until K answers have come (at most 10 s): the burst is under way.
-acks_reach () {
-    local i; for i in $(seq 1 200); do
-        [ "$(wc -l <"$WORK/device.acks")" -ge "$1" ] && return 0; sleep 0.05
-    done
-}
-
-burst a
-devices_done
-burst b
-acks_reach $((N + 2))
+fl_burst a
+fl_burst_done
+fl_burst b
+fl_acks_reach $((N + 2))
 echo "  kill -9 intake mid-burst ($(wc -l <"$WORK/device.acks") acks so far)"
 stop_hard intake
 start_service intake --log-level info
 wait_ready
-devices_done
-burst c
-acks_reach $((2 * N + 2))
+fl_burst_done
+fl_burst c
+fl_acks_reach $((2 * N + 2))
 echo "  SIGTERM to intake mid-burst ($(wc -l <"$WORK/device.acks") acks so far)"
 stop_soft intake
 start_service intake --log-level info
 wait_ready
-devices_done
-burst d
-devices_done
+fl_burst_done
+fl_burst d
+fl_burst_done
 
-acked=$(grep -c -E ' (accepted|duplicate)$' "$WORK/device.acks" || true)
-[ "$acked" = $((4 * N)) ] || fail "$acked of $((4 * N)) reports acknowledged: $(grep -v -E ' (accepted|duplicate)$' "$WORK/device.acks" | head -3)"
-stored=$(sw --json project P1 | jq '[.reports[].report_id] | unique | length')
-all=$(sw --json project P1 | jq '.reports | length')
-echo "P1: $all reports stored, $stored distinct, of $((4 * N)) acknowledged"
-[ "$stored" = $((4 * N)) ] && [ "$all" = $((4 * N)) ] || fail "rules holds $all reports ($stored distinct) for P1, want $((4 * N))"
+fl_check_p1_once $((4 * N))
 
-stop_soft intake
-line=$(grep -o 'event=stopped .*' "$WORK/intake.log" | tail -1)
-pipelined=$(echo "$line" | sed -n 's/.*pipelined=\([0-9]*\).*/\1/p')
-echo "intake's last run: $line"
+# Lone reports, one at a time: what each journaled goes downstream at
+# once, not at intake's next wake (its 100 ms timer: about 50 ms more per
+# report on average). 12 flips of P2's level; the time from each ack to its
+# event at a following subscriber, summed. On the writer thread
+# (--pipeline-min 1, as above) and on intake's own (the default 256).
+LONE=12
+lone_check () {
+    local head sub total=0 i pct ta te
+    head=$(sw --json subscribe --no-follow warning. | tail -1 | jq -r '.seq // 0')
+    ( sw --json subscribe --from $((head + 1)) --count "$LONE" warning. 2>/dev/null \
+          | while IFS= read -r _; do date +%s%N; done >"$WORK/lone.events" ) &
+    sub=$!
+    for i in $(seq 1 "$LONE"); do
+        if [ $((i % 2)) = 1 ]; then pct=10; else pct=30; fi
+        sw report --project P2 --percent "$pct" --id "lone-$1-$i" \
+            --observed-at 2026-03-11T10:00:00+08:00 >/dev/null || fail "$1: lone report $i not accepted"
+        ta=$(date +%s%N)
+        for _ in $(seq 1 400); do
+            [ "$(wc -l <"$WORK/lone.events")" -ge "$i" ] && break
+            sleep 0.005
+        done
+        te=$(sed -n "${i}p" "$WORK/lone.events")
+        [ -n "$te" ] || fail "$1: lone report $i: no event within 2 s"
+        total=$((total + (te - ta) / 1000000))
+    done
+    wait "$sub"
+    echo "lone reports ($1): ack -> event at the subscriber, $total ms for $LONE"
+    [ "$total" -lt $((LONE * 25)) ] \
+        || fail "$1: lone reports took $total ms from ack to event for $LONE (a forward waiting for intake's timer?)"
+}
+lone_check writer
+pipelined=$(fl_intake_count pipelined)
 [ "${pipelined:-0}" -gt 0 ] || fail "intake never committed on the writer thread (pipelined=${pipelined:-none})"
+start_service intake --log-level info --pipeline-min 256
+wait_ready
+lone_check own
 ok "pipelined commit: $((4 * N)) concurrent reports exactly once across kill -9 and SIGTERM, $pipelined batches on the writer"

@@ -34,6 +34,11 @@ fl_burst d
 fl_burst_done
 
 fl_check_p1_once $((4 * N))
+# Bursts a and d met no fault: every report in them was answered
+# "accepted" the first time (a resend, had an answer been held back or
+# lost, would have come back "duplicate").
+late=$(grep -E '^[ad]-[0-9]+ ' "$WORK/device.acks" | grep -vc ' accepted$' || true)
+[ "$late" = 0 ] || fail "$late reports of the fault-free bursts were not simply accepted: $(grep -E '^[ad]-[0-9]+ ' "$WORK/device.acks" | grep -v ' accepted$' | head -3)"
 
 # Lone reports, one at a time: what each journaled goes downstream at
 # once, not at intake's next wake (its 100 ms timer: about 50 ms more per

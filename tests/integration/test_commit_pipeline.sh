@@ -4,7 +4,8 @@
 # with intake killed -9 mid-burst (batches committing on the writer, their
 # reports never acknowledged: the devices resend them), one with intake
 # stopped by SIGTERM mid-burst (a batch under way is finished and answered
-# first). Every report is acknowledged and stored exactly once, and intake
+# first), one with intake killed -9 while seen inside fdatasync (every sync
+# slowed by a preloaded shim). Every report is acknowledged and stored exactly once, and intake
 # says it committed batches on the writer (pipelined=N at a clean stop), so
 # that path really ran. Four-process form.
 source "$(dirname "$0")/lib.sh" "$1" "$2"
@@ -33,7 +34,32 @@ fl_burst_done
 fl_burst d
 fl_burst_done
 
-fl_check_p1_once $((4 * N))
+# Burst e with every fdatasync 300 ms slow (tests/tools/slow_sync.c
+# preloaded into intake): once its first answer is in, intake waits for
+# the commit of the next batch, on the writer; kill -9 there, once the
+# shim says a sync is under way (its mark file exists). The devices resend
+# to an intake without the shim.
+stop_soft intake
+export SW_SLOW_SYNC_MARK="$WORK/in-sync"
+SW_SLOW_SYNC_MS=300 LD_PRELOAD="$BUILD/tests/libsw_slow_sync.so" \
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+    start_service intake --log-level info
+wait_ready
+fl_burst e
+fl_acks_reach $((4 * N + 1))
+in_sync=no
+for _ in $(seq 1 200); do
+    [ -e "$SW_SLOW_SYNC_MARK" ] && { in_sync=yes; break; }
+    sleep 0.01
+done
+[ "$in_sync" = yes ] || fail "intake was never seen inside a sync during burst e"
+echo "  kill -9 intake inside a commit ($(wc -l <"$WORK/device.acks") acks so far)"
+stop_hard intake
+start_service intake --log-level info
+wait_ready
+fl_burst_done
+
+fl_check_p1_once $((5 * N))
 # Bursts a and d met no fault: every report in them was answered
 # "accepted" the first time (a resend, had an answer been held back or
 # lost, would have come back "duplicate").
@@ -54,9 +80,12 @@ lone_check () {
     sub=$!
     for i in $(seq 1 "$LONE"); do
         if [ $((i % 2)) = 1 ]; then pct=10; else pct=30; fi
-        sw report --project P2 --percent "$pct" --id "lone-$1-$i" \
-            --observed-at 2026-03-11T10:00:00+08:00 >/dev/null || fail "$1: lone report $i not accepted"
-        ta=$(date +%s%N)
+        # the ack's time: when the command prints it (before its own exit,
+        # which takes long in a sanitizer build)
+        ta=$(sw --json report --project P2 --percent "$pct" --id "lone-$1-$i" \
+                 --observed-at 2026-03-11T10:00:00+08:00 \
+                 | { IFS= read -r l; [[ $l == *'"accepted"'* ]] && date +%s%N; cat >/dev/null; })
+        [ -n "$ta" ] || fail "$1: lone report $i not accepted"
         for _ in $(seq 1 400); do
             [ "$(wc -l <"$WORK/lone.events")" -ge "$i" ] && break
             sleep 0.005
@@ -76,4 +105,4 @@ pipelined=$(fl_intake_count pipelined)
 start_service intake --log-level info --pipeline-min 256
 wait_ready
 lone_check own
-ok "pipelined commit: $((4 * N)) concurrent reports exactly once across kill -9 and SIGTERM, $pipelined batches on the writer"
+ok "pipelined commit: $((5 * N)) concurrent reports exactly once across kill -9 (once inside a commit) and SIGTERM, $pipelined batches on the writer"

@@ -84,6 +84,7 @@ typedef struct {
     uint64_t accepted, duplicates, rejected;
     uint64_t batches, held; /* commits; those held back first (--commit-interval) */
     uint64_t pipelined;     /* commits on the writer thread (--pipeline-min) */
+    uint64_t full;          /* batches that began full (INTAKE_BATCH_MAX requests) */
     /* The last sequence journaled and committed: a query's barrier. Read
      * while the next batch commits (the link's own counter moves then). */
     uint64_t journaled;
@@ -1201,6 +1202,7 @@ s_loop (intake_t *self, zsock_t *pipe)
         self->n_items = 0;
         last_commit_us = now_us;
         self->batches++;
+        self->full += self->n_flight == INTAKE_BATCH_MAX;
         self->held += held_now;
         held_now = false;
         self->flight_tick = self->tick_due;
@@ -1280,10 +1282,11 @@ intake_actor (zsock_t *pipe, void *arg)
     sw_service_serve (pipe, self->args, rc, err, s_run, self);
     if (rc == 0)
         sw_info ("intake", "stopped",
-                 "accepted=%llu duplicates=%llu rejected=%llu batches=%llu held=%llu pipelined=%llu",
+                 "accepted=%llu duplicates=%llu rejected=%llu batches=%llu held=%llu pipelined=%llu full=%llu",
                  (unsigned long long) self->accepted, (unsigned long long) self->duplicates,
                  (unsigned long long) self->rejected, (unsigned long long) self->batches,
-                 (unsigned long long) self->held, (unsigned long long) self->pipelined);
+                 (unsigned long long) self->held, (unsigned long long) self->pipelined,
+                 (unsigned long long) self->full);
     s_close (self);
     sw_map_destroy (&self->known);
     free (self);

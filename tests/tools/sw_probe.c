@@ -7,7 +7,15 @@
  *       unknown_field0 bad_utf8
  * (valid: a correct report, accepted; unknown_field0: a correct report whose
  * bytes end in an unknown field numbered 0, which protobuf-c reads but does
- * not write back readably) */
+ * not write back readably)
+ *   sw_probe ENDPOINT burst PROJECT N TAG [RESEND_MS]
+ * burst: N plain reports for PROJECT (ids TAG-1 .. TAG-N) sent at once on
+ * one connection, then answered like a device: each report still
+ * unanswered is sent again every RESEND_MS (2000; after a retry_later,
+ * after its hint) until every one has its answer or 120 s have passed.
+ * Prints "accepted A duplicate D rejected R unanswered U resent S" (the first answer of
+ * each report; later ones to resends are not counted); on stderr
+ * "answered K" as answers come. */
 #include "sw_client.h"
 #include "sw_wire.h"
 
@@ -59,11 +67,84 @@ s_server_now (const char *endpoint)
     return now;
 }
 
+/* See "burst" above. */
+static int
+s_burst (zsock_t *zs, const char *project, long n, const char *tag, int64_t observed_at,
+         int64_t resend_ms)
+{
+    void *sock = zsock_resolve (zs);
+    int unlimited = 0;
+    zmq_setsockopt (sock, ZMQ_SNDHWM, &unlimited, sizeof unlimited);
+    zmq_setsockopt (sock, ZMQ_RCVHWM, &unlimited, sizeof unlimited);
+    /* per report: 0 unanswered, else the answer's Ack status */
+    int *status = calloc ((size_t) n, sizeof *status);
+    int64_t *due = calloc ((size_t) n, sizeof *due);
+    if (!status || !due)
+        abort ();
+    size_t taglen = strlen (tag);
+    long answered = 0, resent = 0, counts[5] = { 0 };
+    int64_t deadline = zclock_mono () + 120000;
+    while (answered < n && zclock_mono () < deadline) {
+        int64_t now = zclock_mono ();
+        for (long i = 0; i < n; i++) {
+            if (status[i] || due[i] > now)
+                continue;
+            char id[96];
+            uint8_t buf[512];
+            snprintf (id, sizeof id, "%s-%ld", tag, i + 1);
+            size_t len = sw_wire_report_encode (buf, sizeof buf, id, id, project,
+                                                SITEWATCH__V1__SOURCE__SOURCE_COMMISSIONER,
+                                                observed_at, 5000);
+            if (!len || len > sizeof buf)
+                abort ();
+            /* no peer (intake restarting): try again shortly */
+            resent += due[i] > 0;
+            due[i] = zmq_send (sock, buf, len, ZMQ_DONTWAIT) < 0 ? now + 100 : now + resend_ms;
+        }
+        zmq_pollitem_t item = { sock, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, 100) <= 0)
+            continue;
+        uint8_t buf[4096];
+        int got;
+        while ((got = zmq_recv (sock, buf, sizeof buf, ZMQ_DONTWAIT)) >= 0) {
+            sw_wire_ack_view_t ack;
+            if ((size_t) got > sizeof buf || !sw_wire_ack_view (buf, (size_t) got, &ack)
+                || ack.request_id_len <= taglen + 1
+                || memcmp (ack.request_id, tag, taglen) != 0 || ack.request_id[taglen] != '-')
+                continue;
+            char num[24];
+            size_t nl = ack.request_id_len - taglen - 1;
+            if (nl >= sizeof num)
+                continue;
+            memcpy (num, ack.request_id + taglen + 1, nl);
+            num[nl] = 0;
+            long i = strtol (num, NULL, 10) - 1;
+            if (i < 0 || i >= n || status[i])
+                continue;
+            if (ack.status == SITEWATCH__V1__ACK__STATUS__STATUS_RETRY_LATER) {
+                due[i] = zclock_mono () + (ack.retry_after_ms ? ack.retry_after_ms : 100);
+                continue;
+            }
+            status[i] = (int) ack.status;
+            counts[ack.status < 5 ? ack.status : 0]++;
+            answered++;
+        }
+        fprintf (stderr, "answered %ld\n", answered); /* progress, for the tests */
+    }
+    printf ("accepted %ld duplicate %ld rejected %ld unanswered %ld resent %ld\n",
+            counts[SITEWATCH__V1__ACK__STATUS__STATUS_ACCEPTED],
+            counts[SITEWATCH__V1__ACK__STATUS__STATUS_DUPLICATE],
+            counts[SITEWATCH__V1__ACK__STATUS__STATUS_REJECTED], n - answered, resent);
+    free (status);
+    free (due);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf (stderr, "usage: sw_probe ENDPOINT CASE [PROJECT]\n");
+        fprintf (stderr, "usage: sw_probe ENDPOINT CASE [PROJECT] | ENDPOINT burst PROJECT N TAG\n");
         return 2;
     }
     const char *ep = argv[1], *kase = argv[2], *project = argc > 3 ? argv[3] : "P1";
@@ -72,6 +153,17 @@ main (int argc, char **argv)
     zsock_set_linger (sock, 500);
     if (zsock_connect (sock, "%s", ep) != 0)
         return 2;
+    if (streq (kase, "burst")) {
+        long n = argc > 4 ? strtol (argv[4], NULL, 10) : 0;
+        if (n <= 0 || argc < 6) {
+            fprintf (stderr, "usage: sw_probe ENDPOINT burst PROJECT N TAG [RESEND_MS]\n");
+            return 2;
+        }
+        long resend = argc > 6 ? strtol (argv[6], NULL, 10) : 2000;
+        int rc = s_burst (sock, project, n, argv[5], now, resend > 0 ? resend : 2000);
+        zsock_destroy (&sock);
+        return rc;
+    }
 
     Sitewatch__V1__Request req = SITEWATCH__V1__REQUEST__INIT;
     Sitewatch__V1__Report rep = SITEWATCH__V1__REPORT__INIT;

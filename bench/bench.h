@@ -148,6 +148,7 @@ typedef struct {
     double seconds, warmup;
     int64_t observed_base;            /* observed_at = base + ms since start */
     int retry_ms;                     /* resend an unacknowledged report after */
+    int slow_log_ms;                  /* print measured acks slower than this (0: none) */
 } bench_load_opts_t;
 
 typedef struct {

@@ -165,8 +165,14 @@ s_answer (s_thread_t *t, s_device_t *d, const sw_wire_ack_view_t *view, const vo
         }
         break;
     }
-    if (in_window && s->first_us >= t->measure_us)
+    if (in_window && s->first_us >= t->measure_us) {
         bench_lat_add (&t->r.ack, now - s->first_us);
+        /* --slow-log: when it was due on CLOCK_MONOTONIC (as the servers'
+         * own clocks and perf read it), to line slow acks up with them */
+        if (t->o->slow_log_ms && now - s->first_us > (int64_t) t->o->slow_log_ms * 1000)
+            fprintf (stderr, "slow-ack due=%.6f ms=%.2f\n", s->first_us / 1e6,
+                     (now - s->first_us) / 1e3);
+    }
     s->busy = false;
     d->busy--;
 }

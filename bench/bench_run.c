@@ -129,6 +129,7 @@ bench_run_throughput (const bench_opts_t *o, bench_form_t form, bench_tp_t *out)
     lo.threads = o->threads;
     lo.devices = o->devices;
     lo.window = o->window;
+    lo.slow_log_ms = o->slow_log_ms;
     lo.seconds = o->seconds;
     lo.warmup = o->seconds >= 5 ? 1.0 : o->seconds / 5;
     lo.observed_base = observed_base;

@@ -21,6 +21,7 @@ typedef struct {
     int timeout_s;
     size_t chunk;            /* projects per registry import request */
     bool small_tail;         /* the last registry cycle imported alone, last */
+    int slow_log_ms;         /* print acks slower than this (0: none) */
 } bench_opts_t;
 
 typedef struct {

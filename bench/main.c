@@ -24,6 +24,10 @@ static const sw_option_t s_options[] = {
     { "saturation", "on", "on | off: the closed-loop phase after the paced ones", false },
     { "probe-rate", "20", "probe reports per second (half turn a project red, half green again)",
       false },
+    { "slow-log", "0",
+      "print each measured ack slower than this many ms to stderr, with the monotonic time "
+      "its report was due (0: none; a diagnosis aid, see bench/README.md)",
+      false },
     { "bin", NULL, "directory of sitewatchd and sitewatch-<svc> (default: this program's)", false },
     { "log-level", "warn", "servers' log level", false },
     { "timeout", "300", "seconds any one wait may take", false },
@@ -549,6 +553,7 @@ main (int argc, char **argv)
     if (o.probe_rate < 0)
         o.probe_rate = 0;
     o.timeout_s = (int) sw_config_get_int (cfg, "timeout", 300);
+    o.slow_log_ms = (int) sw_config_get_int (cfg, "slow-log", 0);
     o.saturation = strcmp (sw_config_get (cfg, "saturation"), "off") != 0;
     o.keep = sw_config_get_bool (cfg, "keep");
     o.small_tail = sw_config_get_bool (cfg, "small-tail");

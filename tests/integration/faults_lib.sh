@@ -145,3 +145,20 @@ fl_intake_count () {
     echo "intake's last run: $line" >&2
     echo "$line" | sed -n "s/.*$1=\([0-9]*\).*/\1/p"
 }
+
+# fl_restart_intake: kill -9 intake and start it again (no shim), ready.
+fl_restart_intake () {
+    stop_hard intake
+    start_service intake --log-level info
+    wait_ready
+}
+
+# fl_start_slow_intake MS: start intake (stopped before) with every fdatasync
+# MS ms slow (tests/tools/slow_sync.c preloaded; SW_SLOW_SYNC_MARK, if set,
+# exists while a sync is under way), ready.
+fl_start_slow_intake () {
+    SW_SLOW_SYNC_MS=$1 LD_PRELOAD="$BUILD/tests/libsw_slow_sync.so" \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        start_service intake --log-level info
+    wait_ready
+}

@@ -16,13 +16,6 @@ N=${N:-5000}
 PROBE="$BUILD/tests/sw_probe"
 export SW_SLOW_SYNC_MARK="$WORK/in-sync"
 
-slow_intake () {
-    SW_SLOW_SYNC_MS=150 LD_PRELOAD="$BUILD/tests/libsw_slow_sync.so" \
-        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-        start_service intake --log-level info
-    wait_ready
-}
-
 # p1_holds K: P1 holds K reports, each once.
 p1_holds () {
     sw --json project P1 | jq -r '.reports[].report_id' >"$WORK/p1.ids"
@@ -35,7 +28,7 @@ p1_holds () {
 
 fl_start_form four --log-level info
 stop_soft intake
-slow_intake
+fl_start_slow_intake 150
 
 # 1. No fault.
 got=$("$PROBE" "$SITEWATCH_ENDPOINT" burst P1 "$N" f 60000 2>"$WORK/burst.progress")
@@ -50,7 +43,7 @@ full=$(fl_intake_count full)
 # later batch is then being journaled on the writer while intake reads the
 # next into the other half (full or filling).
 rm -f "$SW_SLOW_SYNC_MARK"
-slow_intake
+fl_start_slow_intake 150
 "$PROBE" "$SITEWATCH_ENDPOINT" burst P1 "$N" k >"$WORK/burst.k" 2>"$WORK/burst.progress" &
 prober=$!
 killed=no
@@ -64,9 +57,7 @@ for _ in $(seq 1 3000); do
 done
 [ "$killed" = yes ] || fail "intake was never seen inside a sync during burst k"
 echo "  kill -9 intake inside a commit of burst k ($(tail -1 "$WORK/burst.progress" | awk '{print $2}') answered)"
-stop_hard intake
-start_service intake --log-level info
-wait_ready
+fl_restart_intake
 wait "$prober"
 got=$(cat "$WORK/burst.k")
 echo "  burst k: $got"

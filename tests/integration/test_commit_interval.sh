@@ -18,9 +18,7 @@ fl_burst_done
 fl_burst b
 sleep 0.15
 echo "  kill -9 intake while a batch is held ($(wc -l <"$WORK/device.acks") acks so far)"
-stop_hard intake
-start_service intake --log-level info
-wait_ready
+fl_restart_intake
 fl_burst_done
 fl_burst c
 fl_burst_done

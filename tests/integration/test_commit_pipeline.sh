@@ -20,9 +20,7 @@ fl_burst_done
 fl_burst b
 fl_acks_reach $((N + 2))
 echo "  kill -9 intake mid-burst ($(wc -l <"$WORK/device.acks") acks so far)"
-stop_hard intake
-start_service intake --log-level info
-wait_ready
+fl_restart_intake
 fl_burst_done
 fl_burst c
 fl_acks_reach $((2 * N + 2))
@@ -41,10 +39,7 @@ fl_burst_done
 # to an intake without the shim.
 stop_soft intake
 export SW_SLOW_SYNC_MARK="$WORK/in-sync"
-SW_SLOW_SYNC_MS=300 LD_PRELOAD="$BUILD/tests/libsw_slow_sync.so" \
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-    start_service intake --log-level info
-wait_ready
+fl_start_slow_intake 300
 fl_burst e
 fl_acks_reach $((4 * N + 1))
 in_sync=no
@@ -54,9 +49,7 @@ for _ in $(seq 1 200); do
 done
 [ "$in_sync" = yes ] || fail "intake was never seen inside a sync during burst e"
 echo "  kill -9 intake inside a commit ($(wc -l <"$WORK/device.acks") acks so far)"
-stop_hard intake
-start_service intake --log-level info
-wait_ready
+fl_restart_intake
 fl_burst_done
 
 fl_check_p1_once $((5 * N))

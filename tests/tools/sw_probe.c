@@ -76,7 +76,7 @@ s_burst (zsock_t *zs, const char *project, long n, const char *tag, int64_t obse
     int unlimited = 0;
     zmq_setsockopt (sock, ZMQ_SNDHWM, &unlimited, sizeof unlimited);
     zmq_setsockopt (sock, ZMQ_RCVHWM, &unlimited, sizeof unlimited);
-    /* per report: 0 unanswered, else the answer's Ack status */
+    /* per report: 0 unanswered, else the answer's Ack status (-1: none given) */
     int *status = calloc ((size_t) n, sizeof *status);
     int64_t *due = calloc ((size_t) n, sizeof *due);
     if (!status || !due)
@@ -125,7 +125,7 @@ s_burst (zsock_t *zs, const char *project, long n, const char *tag, int64_t obse
                 due[i] = zclock_mono () + (ack.retry_after_ms ? ack.retry_after_ms : 100);
                 continue;
             }
-            status[i] = (int) ack.status;
+            status[i] = ack.status ? (int) ack.status : -1; /* answered, whatever it says */
             counts[ack.status < 5 ? ack.status : 0]++;
             answered++;
         }
@@ -144,7 +144,7 @@ int
 main (int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf (stderr, "usage: sw_probe ENDPOINT CASE [PROJECT] | ENDPOINT burst PROJECT N TAG\n");
+        fprintf (stderr, "usage: sw_probe ENDPOINT CASE [PROJECT] | ENDPOINT burst PROJECT N TAG [RESEND_MS]\n");
         return 2;
     }
     const char *ep = argv[1], *kase = argv[2], *project = argc > 3 ? argv[3] : "P1";

@@ -554,6 +554,8 @@ main (int argc, char **argv)
         o.probe_rate = 0;
     o.timeout_s = (int) sw_config_get_int (cfg, "timeout", 300);
     o.slow_log_ms = (int) sw_config_get_int (cfg, "slow-log", 0);
+    if (o.slow_log_ms < 0)
+        o.slow_log_ms = 0;
     o.saturation = strcmp (sw_config_get (cfg, "saturation"), "off") != 0;
     o.keep = sw_config_get_bool (cfg, "keep");
     o.small_tail = sw_config_get_bool (cfg, "small-tail");

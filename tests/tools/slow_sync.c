@@ -1,7 +1,7 @@
 /* slow_sync: an LD_PRELOAD shim for the integration tests. Every
  * fdatasync first sleeps SW_SLOW_SYNC_MS milliseconds (unset or 0: not at
  * all), so that a kill -9 can be made to land inside a commit
- * (tests/integration/test_commit_pipeline.sh). While it sleeps, the file
+ * (tests/integration/test_commit_pipeline.sh, test_batch_full.sh). While it sleeps, the file
  * SW_SLOW_SYNC_MARK (if set) exists: the test kills then. Not installed,
  * not linked into anything. */
 #define _GNU_SOURCE
